@@ -1,0 +1,175 @@
+"""The ``parta`` command.
+
+parta demo                      both sides with their workers, on the demo region (Ctrl-C stops all)
+parta serve journal|platform    one side's ASGI server
+parta worker journal|platform   one side's task worker
+parta journal <command> …       any management command of the journal side (migrate, seed, rollover, …)
+parta platform <command> …      any management command of the platform side
+parta seed|rollover|import|export …   shortcuts for the journal side's commands
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+
+SIDES = ("journal", "platform")
+SHORTCUTS = {
+    "seed": "seed",
+    "rollover": "rollover",
+    "import": "oneroster_import",
+    "export": "oneroster_export",
+}
+DEMO_LOGINS = (
+    ("teacher", "классный руководитель 5А, учитель математики; родитель ученицы 2Б"),
+    ("parent", "родитель ученика 5А"),
+    ("student", "ученик 5А"),
+    ("admin", "администратор школы"),
+)
+DEMO_PASSWORD = "parta-demo"  # noqa: S105 -- the published password of the demo accounts
+
+
+def _settings(side: str) -> str:
+    return f"parta.sites.{side}.settings"
+
+
+def manage(side: str, argv: Sequence[str]) -> None:
+    """Run a Django management command of one side in this process."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = _settings(side)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([f"parta {side}", *argv])
+
+
+def _side_env(side: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = _settings(side)
+    return env
+
+
+def _run(side: str, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "parta.cli", side, *args], check=True, env=_side_env(side))
+
+
+def _serve_command(side: str, port: int, host: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"parta.sites.{side}.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+def _worker_command(side: str) -> list[str]:
+    return [sys.executable, "-m", "parta.cli", side, "db_worker", "--interval", "0.5", "--no-reload"]
+
+
+def _wait_healthy(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 -- our own loopback URL
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"Сервер {url} не ответил за {timeout:.0f} с.")
+
+
+def demo(host: str = "127.0.0.1") -> None:
+    journal_port = int(os.environ.get("PARTA_JOURNAL_PORT", "8000"))
+    platform_port = int(os.environ.get("PARTA_PLATFORM_PORT", "8001"))
+    os.environ.setdefault("PARTA_DEV_OUTBOX", "1")
+    for side in SIDES:
+        print(f"Готовлю базу данных: {side}…", flush=True)
+        _run(side, "migrate", "--no-input", "-v", "0")
+    _run("journal", "seed", "--if-empty", "--preset", "demo")
+
+    processes: list[subprocess.Popen[bytes]] = []
+    for side, port in (("journal", journal_port), ("platform", platform_port)):
+        processes.append(subprocess.Popen(_serve_command(side, port, host), env=_side_env(side)))
+        processes.append(subprocess.Popen(_worker_command(side), env=_side_env(side)))
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def on_sigterm(*_: object) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        _wait_healthy(f"http://{host}:{journal_port}/healthz")
+        _wait_healthy(f"http://{host}:{platform_port}/healthz")
+        print()
+        print(f"Журнал:    http://{host}:{journal_port}/")
+        print(
+            f"Платформа: http://{host}:{platform_port}/   (отправленные коды: http://{host}:{platform_port}/dev/outbox/)"
+        )
+        print(f"Администрирование журнала: http://{host}:{journal_port}/admin/")
+        print()
+        print(f"Демо-входы (пароль у всех «{DEMO_PASSWORD}»):")
+        for login, who in DEMO_LOGINS:
+            print(f"  {login:<8} — {who}")
+        print()
+        print("Остановить: Ctrl-C", flush=True)
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        print("Один из процессов завершился — останавливаю остальные.", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nОстанавливаю…")
+    finally:
+        stop()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return
+    command, rest = args[0], args[1:]
+    if command in SIDES:
+        manage(command, rest)
+    elif command in SHORTCUTS:
+        manage("journal", [SHORTCUTS[command], *rest])
+    elif command == "demo":
+        demo()
+    elif command in {"serve", "worker"}:
+        parser = argparse.ArgumentParser(prog=f"parta {command}")
+        parser.add_argument("side", choices=SIDES)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int)
+        options = parser.parse_args(rest)
+        if command == "serve":
+            default_port = 8000 if options.side == "journal" else 8001
+            argv_ = _serve_command(options.side, options.port or default_port, options.host)
+        else:
+            argv_ = _worker_command(options.side)
+        os.execvpe(argv_[0], argv_, _side_env(options.side))  # noqa: S606 -- replaces this process by the server
+    else:
+        print(f"Неизвестная команда «{command}». Справка: parta --help", file=sys.stderr)
+        raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from parta.core.health import healthz
+
+admin.site.site_header = "Администрирование журнала"
+admin.site.site_title = "Журнал"
+admin.site.index_title = "Школа"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("parta.journal.urls")),
+]

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from parta.core.health import healthz
+from parta.identity.views.outbox import outbox
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("dev/outbox/", outbox, name="dev-outbox"),
+    path("admin/", admin.site.urls),
+]
