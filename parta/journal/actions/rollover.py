@@ -1,0 +1,264 @@
+"""The new school year: every class moves up with its cohort, the final grade graduates.
+
+Works set-based per school (a region has tens of thousands of classes), one transaction per school, and
+is idempotent: a cohort that already has its class in the new year is skipped, closed enrolments stay
+closed, so a second run — or a run resumed after a crash — changes nothing that was already done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from parta.journal.actions.errors import JournalError
+from parta.journal.actions.outbox import outbox_emit
+from parta.journal.models import (
+    AcademicYear,
+    EndReason,
+    Enrolment,
+    RegistryEntry,
+    RegistryReason,
+    RegistryStatus,
+    School,
+    SchoolClass,
+    TeachingAssignment,
+)
+
+
+@dataclass
+class SchoolPlan:
+    school_id: int
+    school_name: str
+    promotions: list[tuple[str, str, int]] = field(default_factory=list)  # («5А», «6А», students)
+    graduating: list[tuple[str, int]] = field(default_factory=list)  # («11А», students)
+    already_done: int = 0
+
+    @property
+    def changes(self) -> int:
+        return len(self.promotions) + len(self.graduating)
+
+
+@dataclass
+class RolloverPlan:
+    from_year: str
+    to_year: str
+    schools: list[SchoolPlan] = field(default_factory=list)
+    opened_year: bool = False
+
+    @property
+    def changes(self) -> int:
+        return sum(plan.changes for plan in self.schools) + int(self.opened_year)
+
+    def lines(self) -> list[str]:
+        out = [f"Перевод на новый учебный год: {self.from_year} → {self.to_year}"]
+        for plan in self.schools:
+            if not plan.changes:
+                continue
+            out.append(f"{plan.school_name}:")
+            out.extend(f"  {old} → {new}: учеников {count}" for old, new, count in plan.promotions)
+            out.extend(f"  {old} — выпуск: учеников {count}" for old, count in plan.graduating)
+        if self.opened_year:
+            out.append(f"Текущим станет учебный год {self.to_year}.")
+        if not self.changes:
+            out.append("Изменений нет: учебный год уже открыт.")
+        return out
+
+
+def school_year_of(day: dt.date) -> int:
+    """The start year of the school year that contains ``day`` (a school year begins on 1 September)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def _target_year(start_year: int) -> AcademicYear:
+    year, _ = AcademicYear.objects.get_or_create(
+        start_year=start_year,
+        defaults={"starts_on": dt.date(start_year, 9, 1), "ends_on": dt.date(start_year + 1, 5, 31)},
+    )
+    return year
+
+
+def _plan_school(school: School, source: AcademicYear, target: AcademicYear) -> SchoolPlan:
+    plan = SchoolPlan(school_id=school.pk, school_name=str(school))
+    done_cohorts = set(
+        SchoolClass.objects.filter(school=school, year=target).values_list("cohort_id", flat=True)
+    )
+    classes = (
+        SchoolClass.objects.filter(school=school, year=source)
+        .annotate(students=Count("enrolments", filter=Q(enrolments__ends_on__isnull=True)))
+        .order_by("grade", "letter")
+    )
+    for school_class in classes:
+        if school_class.grade >= school.final_grade:
+            if school_class.students:
+                plan.graduating.append((school_class.title, school_class.students))
+        elif school_class.cohort_id in done_cohorts:
+            plan.already_done += 1
+        else:
+            plan.promotions.append(
+                (school_class.title, f"{school_class.grade + 1}{school_class.letter}", school_class.students)
+            )
+    return plan
+
+
+def _apply_school(school: School, source: AcademicYear, target: AcademicYear) -> SchoolPlan:
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        plan = _plan_school(school, source, target)
+        if not plan.changes:
+            return plan
+        done_cohorts = set(
+            SchoolClass.objects.filter(school=school, year=target).values_list("cohort_id", flat=True)
+        )
+        old_classes = list(
+            SchoolClass.objects.filter(school=school, year=source, grade__lt=school.final_grade).exclude(
+                cohort_id__in=done_cohorts
+            )
+        )
+        SchoolClass.objects.bulk_create(
+            [
+                SchoolClass(
+                    school=school,
+                    year=target,
+                    cohort_id=old.cohort_id,
+                    grade=old.grade + 1,
+                    letter=old.letter,
+                    class_teacher_id=old.class_teacher_id,
+                )
+                for old in old_classes
+            ]
+        )
+        new_by_cohort = {
+            c.cohort_id: c
+            for c in SchoolClass.objects.filter(
+                school=school, year=target, cohort_id__in=[o.cohort_id for o in old_classes]
+            )
+        }
+        old_ids = [c.pk for c in old_classes]
+        moving = list(
+            Enrolment.objects.filter(school_class_id__in=old_ids, ends_on__isnull=True).values_list(
+                "pk", "student_id", "school_class_id"
+            )
+        )
+        cohort_of = {c.pk: c.cohort_id for c in old_classes}
+        Enrolment.objects.filter(pk__in=[pk for pk, _, _ in moving]).update(
+            ends_on=source.ends_on, end_reason=EndReason.PROMOTED
+        )
+        Enrolment.objects.bulk_create(
+            [
+                Enrolment(
+                    student_id=student_id,
+                    school_class=new_by_cohort[cohort_of[class_id]],
+                    begins_on=target.starts_on,
+                )
+                for _, student_id, class_id in moving
+            ],
+            batch_size=2000,
+        )
+        TeachingAssignment.objects.bulk_create(
+            [
+                TeachingAssignment(
+                    school_class=new_by_cohort[cohort_of[t.school_class_id]],
+                    subject_id=t.subject_id,
+                    teacher_id=t.teacher_id,
+                )
+                for t in TeachingAssignment.objects.filter(school_class_id__in=old_ids)
+            ],
+            batch_size=2000,
+        )
+        graduating = list(
+            Enrolment.objects.filter(
+                school_class__school=school,
+                school_class__year=source,
+                school_class__grade__gte=school.final_grade,
+                ends_on__isnull=True,
+            ).values_list("pk", "student_id", "school_class_id")
+        )
+        Enrolment.objects.filter(pk__in=[pk for pk, _, _ in graduating]).update(
+            ends_on=source.ends_on, end_reason=EndReason.GRADUATED
+        )
+        # A graduate restored earlier into this very class already has an entry for it: it returns to the
+        # registry as a graduate (the bulk insert below skips existing pairs).
+        graduate_pairs = {(student_id, class_id) for _, student_id, class_id in graduating}
+        earlier = [
+            entry.pk
+            for entry in RegistryEntry.objects.filter(
+                school_class_id__in={class_id for _, class_id in graduate_pairs},
+                student_id__in={student_id for student_id, _ in graduate_pairs},
+            ).only("pk", "student_id", "school_class_id")
+            if (entry.student_id, entry.school_class_id) in graduate_pairs
+        ]
+        RegistryEntry.objects.filter(pk__in=earlier).update(
+            reason=RegistryReason.GRADUATED,
+            status=RegistryStatus.IN_REGISTRY,
+            left_on=source.ends_on,
+            restore_enrolment=None,
+        )
+        RegistryEntry.objects.bulk_create(
+            [
+                RegistryEntry(
+                    student_id=student_id,
+                    school=school,
+                    school_class_id=class_id,
+                    reason=RegistryReason.GRADUATED,
+                    status=RegistryStatus.IN_REGISTRY,
+                    left_on=source.ends_on,
+                )
+                for _, student_id, class_id in graduating
+            ],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        outbox_emit(
+            kind="year.rollover",
+            school_id=school.pk,
+            from_year=source.pk,
+            to_year=target.pk,
+            promoted=len(moving),
+            graduated=len(graduating),
+        )
+        return plan
+
+
+def year_rollover(
+    *,
+    to_start_year: int,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RolloverPlan:
+    """Open the school year starting in ``to_start_year``, moving every school into it.
+
+    With ``dry_run`` nothing is written and the plan says what would happen.
+    """
+    current = AcademicYear.objects.filter(is_current=True).first()
+    if current is None:
+        raise JournalError("Текущий учебный год не задан: откройте его в администрировании.")
+    if current.start_year >= to_start_year:
+        return RolloverPlan(from_year=current.title, to_year=current.title)
+    if current.start_year != to_start_year - 1:
+        raise JournalError(
+            f"Перевести можно только на следующий год: текущий {current.title}, "
+            f"а запрошен {to_start_year}/{to_start_year + 1}."
+        )
+    if dry_run:
+        # Nothing is written: an unsaved year stands in for the one that would be opened.
+        target = AcademicYear.objects.filter(start_year=to_start_year).first() or AcademicYear(
+            pk=-1, start_year=to_start_year
+        )
+    else:
+        target = _target_year(to_start_year)
+    plan = RolloverPlan(from_year=current.title, to_year=target.title, opened_year=True)
+    apply = _plan_school if dry_run else _apply_school
+    for school in School.objects.order_by("pk").iterator():
+        plan.schools.append(apply(school, current, target))
+        if progress:
+            progress(1)
+    if not dry_run:
+        with transaction.atomic():
+            AcademicYear.objects.filter(pk=current.pk).update(is_current=False)
+            AcademicYear.objects.filter(pk=target.pk).update(is_current=True)
+            outbox_emit(kind="year.opened", school_id=None, from_year=current.pk, to_year=target.pk)
+    return plan

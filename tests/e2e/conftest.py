@@ -1,0 +1,186 @@
+"""Browser tests: both sides run as real servers (uvicorn) on free loopback ports, each on its own fresh
+database — SQLite files in a temporary folder, or, when ``DATABASE_URL`` points at PostgreSQL, two new
+databases on that server — with the demo region loaded. Playwright drives Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("PARTA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if Path(candidate).exists() else None
+
+
+@dataclass(frozen=True)
+class Parta:
+    journal: str
+    platform: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fresh_postgres_databases(url: str) -> dict[str, str]:
+    """Two new databases beside the one in ``url``; returns their URLs by side."""
+    import psycopg
+    from psycopg import sql
+
+    base, _, _ = url.rpartition("/")
+    urls = {}
+    with psycopg.connect(url, autocommit=True) as connection:
+        for side in ("journal", "platform"):
+            name = f"parta_e2e_{side}"
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            urls[side] = f"{base}/{name}"
+    return urls
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 -- loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def parta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parta]:
+    if chromium_path() is None:
+        pytest.skip(
+            "Chromium не найден (/usr/bin/chromium): установите Debian-пакет chromium "
+            "(apt-get install chromium), чтобы запустить браузерные тесты"
+        )
+    var = tmp_path_factory.mktemp("var")
+    env = dict(os.environ, PARTA_VAR_DIR=str(var), PARTA_DEV_OUTBOX="1", PARTA_TESTING="1")
+    database_url = env.pop("DATABASE_URL", "")
+    if database_url.startswith("postgres"):
+        for side, url in _fresh_postgres_databases(database_url).items():
+            env[f"PARTA_{side.upper()}_DATABASE_URL"] = url
+    cli = [sys.executable, "-m", "parta.cli"]
+    for side in ("journal", "platform"):
+        subprocess.run([*cli, side, "migrate", "--no-input", "-v", "0"], env=env, check=True)
+    subprocess.run(
+        [*cli, "journal", "seed", "--preset", "demo"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+    ports = {"journal": _free_port(), "platform": _free_port()}
+    processes = []
+    logs = []
+    for side, port in ports.items():
+        log = (var / f"{side}.log").open("wb")
+        logs.append(log)
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"parta.sites.{side}.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=dict(env, DJANGO_SETTINGS_MODULE=f"parta.sites.{side}.settings"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        for (_side, port), process in zip(ports.items(), processes, strict=True):
+            _wait(f"http://127.0.0.1:{port}/healthz", process)
+        yield Parta(
+            journal=f"http://127.0.0.1:{ports['journal']}", platform=f"http://127.0.0.1:{ports['platform']}"
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(parta: Parta):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):
+    context = browser.new_context(
+        locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, request: pytest.FixtureRequest):
+    """A phone-sized page, as a parent would open the journal."""
+    context = browser.new_context(
+        locale="ru-RU",
+        timezone_id="Europe/Moscow",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
