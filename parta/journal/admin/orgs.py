@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.urls import URLPattern, path
 
 from parta.journal.actions.errors import JournalError
 from parta.journal.actions.rollover import RolloverPlan, year_rollover
+from parta.journal.admin import exchange
 from parta.journal.admin.base import JournalAdmin
 from parta.journal.models import AcademicYear, Region, School
 
@@ -38,6 +40,21 @@ class SchoolAdmin(JournalAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: School | None = None) -> bool:
         # Deleting a school would take its classes, enrolments and staff with it, past every action.
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "oneroster/import/",
+                self.admin_site.admin_view(partial(exchange.import_view, self)),
+                name="journal_school_oneroster_import",
+            ),
+            path(
+                "oneroster/export/",
+                self.admin_site.admin_view(partial(exchange.export_view, self)),
+                name="journal_school_oneroster_export",
+            ),
+        ]
+        return own + super().get_urls()
 
 
 class AcademicYearForm(forms.ModelForm):

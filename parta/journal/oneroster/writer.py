@@ -100,7 +100,7 @@ class ImportReport:
             out.append("Пропущено (журнал это не хранит):")
             out.extend(f"  {warning}" for warning in self.warnings)
         if self.dry_run:
-            out.append("Это проверка (--dry-run): ничего не записано.")
+            out.append("Это проверка: в журнале ничего не изменено.")
         return out
 
 
