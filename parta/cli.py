@@ -19,6 +19,8 @@ import time
 import urllib.request
 from collections.abc import Sequence
 
+from parta.journal.demo import DEMO_LOGINS, DEMO_PASSWORD
+
 SIDES = ("journal", "platform")
 SHORTCUTS = {
     "seed": "seed",
@@ -26,13 +28,6 @@ SHORTCUTS = {
     "import": "oneroster_import",
     "export": "oneroster_export",
 }
-DEMO_LOGINS = (
-    ("teacher", "классный руководитель 5А, учитель математики; родитель ученицы 2Б"),
-    ("parent", "родитель ученика 5А"),
-    ("student", "ученик 5А"),
-    ("admin", "администратор школы"),
-)
-DEMO_PASSWORD = "parta-demo"  # noqa: S105 -- the published password of the demo accounts
 
 
 def _settings(side: str) -> str:

@@ -22,6 +22,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from parta.journal.demo import DEMO_PASSWORD
 from parta.journal.generator import names
 from parta.journal.generator.plan import (
     DEMO_USERNAMES,
@@ -71,7 +72,6 @@ __all__ = [
     "plan_region",
 ]
 
-DEMO_PASSWORD = "parta-demo"  # noqa: S105 -- the published password of every generated account
 BULK_MIN_STUDENTS = (
     50_000  # from this size on PostgreSQL, indexes and foreign keys are rebuilt after the load
 )

@@ -7,19 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from parta.journal.demo import DEMO_LOGINS, DEMO_PASSWORD
 from parta.journal.generator import (
-    DEMO_PASSWORD,
     PRESETS,
     GenerationError,
     generate,
     journal_has_schools,
-)
-
-DEMO_LOGINS = (
-    ("teacher", "классный руководитель 5А и учитель математики; родитель ученицы 2Б"),
-    ("parent", "родитель ученика 5А (student)"),
-    ("student", "ученик 5А"),
-    ("admin", "администратор школы, вход в /admin/"),
 )
 
 
