@@ -6,7 +6,7 @@ from parta.sites.base import build
 globals().update(
     build(
         side="typecheck",
-        apps=["parta.journal", "parta.integration", "parta.identity", "parta.messenger"],
+        apps=["parta.journal", "parta.integration", "oauth2_provider", "parta.identity", "parta.messenger"],
         root_urlconf="parta.sites.journal.urls",
     )
 )
@@ -20,3 +20,8 @@ PARTA_JOURNAL_NAME = ""
 PARTA_PLATFORM_NAME = ""
 PARTA_ID_NAME = ""
 PARTA_MESSENGER_NAME = ""
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"

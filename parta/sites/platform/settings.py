@@ -5,7 +5,7 @@ from parta.sites.base import build, env_bool
 globals().update(
     build(
         side="platform",
-        apps=["parta.identity", "parta.messenger"],
+        apps=["oauth2_provider", "parta.identity", "parta.messenger"],
         root_urlconf="parta.sites.platform.urls",
     )
 )
@@ -18,3 +18,11 @@ PARTA_DEV_OUTBOX = env_bool("PARTA_DEV_OUTBOX", False)
 PARTA_PLATFORM_NAME = "Сферум"
 PARTA_ID_NAME = "Сферум ID"
 PARTA_MESSENGER_NAME = "Сферум Мессенджер"
+
+# django-oauth-toolkit's models, named as settings because its migrations refer to them as swappable.
+# The ID's OIDC configuration itself (OAUTH2_PROVIDER) is in docs/identity.md.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
