@@ -18,14 +18,14 @@ class EducationalProfile(models.Model):
     """«Учебный профиль»: a real full name, birth date and gender, tied to one ID account.
 
     ``sub`` is the stable subject identifier every journal receives (the OIDC ``sub`` claim); it never
-    changes, even if the account's phone number does. An account normally has one profile.
+    changes, even if the account's phone number does. An account has at most one profile.
     """
 
     sub = models.UUIDField("идентификатор (sub)", default=uuid.uuid4, unique=True, editable=False)
-    account = models.ForeignKey(
+    account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
-        related_name="profiles",
+        related_name="profile",
         verbose_name="аккаунт",
     )
     last_name = models.CharField("фамилия", max_length=100)

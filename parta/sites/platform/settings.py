@@ -15,6 +15,7 @@ AUTH_USER_MODEL = "identity.Account"
 # Codes the ID "sends" land in the dev outbox at /dev/outbox/ (only when PARTA_DEV_OUTBOX=1).
 PARTA_DEV_OUTBOX = env_bool("PARTA_DEV_OUTBOX", False)
 
+# Names are settings: where a manual says «VK ID» or «VK Мессенджер», the screens use these.
 PARTA_PLATFORM_NAME = "Сферум"
 PARTA_ID_NAME = "Сферум ID"
 PARTA_MESSENGER_NAME = "Сферум Мессенджер"
@@ -26,3 +27,10 @@ OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+
+# Where the ID's authorize endpoint sends a browser that has not gone through the sign-in screens.
+LOGIN_URL = "identity:signin"
+
+# --- ID: codes, delivery, passwords, rate limits (parta.identity; docs/identity.md) ---------------
+
+# --- ID: OpenID Connect provider (parta.identity.oidc; docs/identity.md) ---------------------------

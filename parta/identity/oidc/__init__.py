@@ -1,0 +1,1 @@
+"""The ID's OpenID Connect provider (django-oauth-toolkit), mounted under ``/id/``."""
