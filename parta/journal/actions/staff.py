@@ -115,6 +115,22 @@ def teaching_set(*, school_class: SchoolClass, subject: Subject, teacher: Person
         return assignment
 
 
+def teaching_remove(*, assignment: TeachingAssignment) -> None:
+    """Stop teaching a subject in a class (the subject's chat of the class loses its teacher)."""
+    with transaction.atomic():
+        locked = TeachingAssignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        if locked is None:
+            return  # already removed: nothing to do twice
+        locked.delete()
+        outbox_emit(
+            kind="teaching.removed",
+            school_id=assignment.school_class.school_id,
+            school_class=assignment.school_class_id,
+            subject=assignment.subject_id,
+            teacher=assignment.teacher_id,
+        )
+
+
 def _schools_of(student: Person) -> Sequence[int | None]:
     """The schools where the student is enrolled now, or ``[None]`` (a region-wide event) if none."""
     schools = sorted(

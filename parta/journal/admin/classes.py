@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from parta.journal.actions.classes import school_class_create
 from parta.journal.actions.enrolments import (
     enrolment_create,
     enrolment_transfer,
@@ -18,7 +19,7 @@ from parta.journal.actions.enrolments import (
     registry_restore,
     student_leave,
 )
-from parta.journal.actions.staff import class_teacher_set, teaching_set
+from parta.journal.actions.staff import class_teacher_set, teaching_remove, teaching_set
 from parta.journal.admin.base import GradeFilter, JournalAdmin, OpenFilter, ViewOnlyChangeMixin, run_each
 from parta.journal.models import (
     Cohort,
@@ -78,14 +79,15 @@ class SchoolClassAdmin(JournalAdmin):
 
     def save_model(self, request: HttpRequest, obj: SchoolClass, form: Any, change: bool) -> None:
         teacher = form.cleaned_data.get("class_teacher")
-        if not change:
-            obj.cohort, _ = Cohort.objects.get_or_create(
-                school=obj.school, letter=obj.letter, entry_year=obj.year.start_year - obj.grade + 1
+        if change:
+            saved = class_teacher_set(school_class=obj, teacher=teacher)
+        else:
+            saved = school_class_create(
+                school=obj.school, year=obj.year, grade=obj.grade, letter=obj.letter, class_teacher=teacher
             )
-            obj.class_teacher = None
-            obj.save()
-        saved = class_teacher_set(school_class=obj, teacher=teacher)
-        obj.class_teacher = saved.class_teacher
+        obj.pk, obj.cohort, obj.class_teacher = saved.pk, saved.cohort, saved.class_teacher
+        obj.letter = saved.letter
+        obj._state.adding = False
 
 
 @admin.register(Subject)
@@ -119,8 +121,12 @@ class TeachingAssignmentAdmin(JournalAdmin):
     ) -> tuple[str, ...]:
         return ("school_class", "subject", "sourced_id") if obj is not None else ()
 
-    def has_delete_permission(self, request: HttpRequest, obj: TeachingAssignment | None = None) -> bool:
-        return False  # no action removes a subject from a class: appoint another teacher instead
+    def delete_model(self, request: HttpRequest, obj: TeachingAssignment) -> None:
+        teaching_remove(assignment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TeachingAssignment]) -> None:
+        for assignment in queryset.select_related("school_class"):
+            teaching_remove(assignment=assignment)
 
     def save_model(self, request: HttpRequest, obj: TeachingAssignment, form: Any, change: bool) -> None:
         saved = teaching_set(school_class=obj.school_class, subject=obj.subject, teacher=obj.teacher)

@@ -13,6 +13,7 @@ from parta.journal.actions.staff import (
     guardianship_remove,
     staff_hire,
     staff_leave,
+    teaching_remove,
     teaching_set,
 )
 from parta.journal.models import (
@@ -190,6 +191,20 @@ def test_teaching_set_refuses_a_teacher_who_has_left(class_5a: SchoolClass, teac
     staff_leave(assignment=StaffAssignment.objects.get(person=teacher))
     with pytest.raises(JournalError, match="не работает в этой школе"):
         teaching_set(school_class=class_5a, subject=factories.subject(), teacher=teacher)
+
+
+def test_teaching_remove_ends_the_subject_in_the_class_once(class_5a: SchoolClass, teacher: Person) -> None:
+    maths = factories.subject("Математика")
+    assignment = teaching_set(school_class=class_5a, subject=maths, teacher=teacher)
+
+    teaching_remove(assignment=assignment)
+    teaching_remove(assignment=assignment)  # a second removal changes nothing
+
+    assert not TeachingAssignment.objects.filter(school_class=class_5a).exists()
+    removed = OutboxEvent.objects.filter(kind="teaching.removed")
+    assert removed.count() == 1
+    assert removed.get().payload["subject"] == maths.pk
+    assert removed.get().payload["teacher"] == teacher.pk
 
 
 # --- guardianship ---------------------------------------------------------------------------------

@@ -309,7 +309,33 @@ def test_a_new_class_gets_its_cohort_and_class_teacher(world: World, director: C
     new = SchoolClass.objects.get(school=world.school, grade=1, letter="В")
     assert new.cohort == Cohort.objects.get(school=world.school, letter="В", entry_year=2026)
     assert new.class_teacher == world.teacher
+    assert OutboxEvent.objects.filter(kind="class.created", payload__school_class=new.pk).exists()
     assert OutboxEvent.objects.filter(kind="class.teacher_changed", payload__school_class=new.pk).exists()
+
+
+def test_a_class_beyond_the_final_grade_is_refused_with_a_message(world: World, director: Client) -> None:
+    world.school.final_grade = 9
+    world.school.save()
+    year = AcademicYear.objects.get(is_current=True)
+    response = director.post(
+        url(SchoolClass, "add"),
+        {"school": world.school.pk, "year": year.pk, "grade": 10, "letter": "А", "class_teacher": ""},
+        follow=True,
+    )
+    assert "классы с 1 по 9" in response.content.decode()
+    assert not SchoolClass.objects.filter(school=world.school, grade=10).exists()
+
+
+def test_removing_a_subject_teacher_goes_through_the_action(world: World, director: Client) -> None:
+    assignment = TeachingAssignment.objects.create(
+        school_class=world.class_5a, subject=factories.subject("Химия"), teacher=world.teacher
+    )
+    response = director.post(url(TeachingAssignment, "delete", assignment.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not TeachingAssignment.objects.filter(pk=assignment.pk).exists()
+    assert OutboxEvent.objects.filter(
+        kind="teaching.removed", payload__subject=assignment.subject_id
+    ).exists()
 
 
 def test_dismissing_a_teacher_ends_the_work_and_the_homeroom(world: World, director: Client) -> None:
