@@ -10,4 +10,5 @@ urlpatterns = [
     path("id/", include("parta.identity.oidc.urls")),
     path("id/", include("parta.identity.urls")),
     path("admin/", admin.site.urls),
+    path("", include("parta.messenger.urls")),
 ]
