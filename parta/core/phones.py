@@ -9,7 +9,11 @@ import re
 
 import phonenumbers
 
-_JUNK = re.compile(r"[\s\-().\u00a0]")
+# What people put between digits: spaces (also non-breaking and thin ones), dashes of every kind,
+# brackets and dots. Anything else (letters, other scripts' digits, control characters) is refused.
+_JUNK = re.compile(r"[\s\-\u2010-\u2015\u2212().\u00a0\u202f]")
+_DIGITS = re.compile(r"\+?[0-9]+", re.ASCII)
+MAX_TYPED_LENGTH = 32
 
 
 class PhoneError(ValueError):
@@ -18,10 +22,12 @@ class PhoneError(ValueError):
 
 def phone_normalize(raw: str, *, russian_mobile_only: bool = True) -> str:
     """``+79521111111`` for «8 (952) 111-11-11», «+7 952 111 11 11», «9521111111» and the like."""
-    text = _JUNK.sub("", raw or "")
+    if len(raw or "") > MAX_TYPED_LENGTH:
+        raise PhoneError("Слишком длинный номер. Введите номер в формате +7 (9XX) XXX-XX-XX.")
+    text = _JUNK.sub("", (raw or "").replace("\uff0b", "+"))
     if not text:
         raise PhoneError("Введите номер телефона.")
-    if not re.fullmatch(r"\+?\d+", text):
+    if not _DIGITS.fullmatch(text):
         raise PhoneError("Номер телефона может содержать только цифры, пробелы, скобки и дефисы.")
     if not 10 <= len(text.lstrip("+")) <= 15:
         raise PhoneError("Введите номер в формате +7 (9XX) XXX-XX-XX.")
@@ -63,3 +69,9 @@ def phone_mask(e164: str) -> str:
     if len(digits) == 11 and digits.startswith("7"):
         return f"+7 {digits[1:4]} ***-**-{digits[9:11]}"
     return e164[:4] + "*" * max(0, len(e164) - 6) + e164[-2:]
+
+
+def phone_last_digits(e164: str, count: int = 4) -> str:
+    """The last ``count`` digits: what a call-reset code is made of («последние 4 цифры этого номера»)."""
+    digits = re.sub(r"[^0-9]", "", e164)
+    return digits[-count:]

@@ -5,16 +5,19 @@ databases on that server — with the demo region loaded. Playwright drives Debi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,10 +38,40 @@ def chromium_path() -> str | None:
     return candidate if Path(candidate).exists() else None
 
 
+# The phones whose ID accounts "have" a signed-in messenger session in the browser tests, so the ID
+# offers a push code to them (and to nobody else): see PARTA_ID_DEV_PUSH_PHONES in docs/identity.md.
+PUSH_PHONES = ("+79992000090",)
+
+
 @dataclass(frozen=True)
 class Parta:
     journal: str
     platform: str
+    env: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def platform_shell(self, code: str) -> str:
+        """Run Python in the platform's Django (``parta platform shell -c``) on the servers' database."""
+        result = subprocess.run(
+            [sys.executable, "-m", "parta.cli", "platform", "shell", "--no-imports", "-c", code],
+            env=dict(self.env, DJANGO_SETTINGS_MODULE="parta.sites.platform.settings"),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout
+
+    def outbox(self, phone: str) -> list[dict[str, Any]]:
+        """What the ID "sent" to ``phone``, newest first (``/dev/outbox/?format=json&phone=…``)."""
+        query = urllib.parse.urlencode({"format": "json", "phone": phone})
+        with urllib.request.urlopen(f"{self.platform}/dev/outbox/?{query}", timeout=10) as response:  # noqa: S310 -- loopback
+            return list(json.load(response))
+
+    def latest_message(self, phone: str, channel: str | None = None) -> dict[str, Any]:
+        """The newest message to ``phone`` (of ``channel``, if given): its ``code``, ``caller_number``…"""
+        for message in self.outbox(phone):
+            if channel is None or message["channel"] == channel:
+                return message
+        raise AssertionError(f"the dev outbox has no {channel or ''} message for {phone}")
 
 
 def _free_port() -> int:
@@ -87,7 +120,16 @@ def parta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parta]:
             "(apt-get install chromium), чтобы запустить браузерные тесты"
         )
     var = tmp_path_factory.mktemp("var")
-    env = dict(os.environ, PARTA_VAR_DIR=str(var), PARTA_DEV_OUTBOX="1", PARTA_TESTING="1")
+    env = dict(
+        os.environ,
+        PARTA_VAR_DIR=str(var),
+        PARTA_DEV_OUTBOX="1",
+        PARTA_TESTING="1",
+        PARTA_ID_DEV_PUSH_PHONES=",".join(PUSH_PHONES),
+        # Every browser test signs in from 127.0.0.1: the per-address limits are unit-tested instead.
+        PARTA_ID_SENDS_PER_IP="100000/600",
+        PARTA_ID_PHONE_STEPS_PER_IP="100000/600",
+    )
     database_url = env.pop("DATABASE_URL", "")
     if database_url.startswith("postgres"):
         for side, url in _fresh_postgres_databases(database_url).items():
@@ -128,7 +170,9 @@ def parta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parta]:
         for (_side, port), process in zip(ports.items(), processes, strict=True):
             _wait(f"http://127.0.0.1:{port}/healthz", process)
         yield Parta(
-            journal=f"http://127.0.0.1:{ports['journal']}", platform=f"http://127.0.0.1:{ports['platform']}"
+            journal=f"http://127.0.0.1:{ports['journal']}",
+            platform=f"http://127.0.0.1:{ports['platform']}",
+            env=env,
         )
     finally:
         for process in processes:

@@ -35,4 +35,4 @@ def test_dev_outbox_exists_only_when_enabled(client: Client, db: None) -> None:
     with override_settings(PARTA_DEV_OUTBOX=True):
         response = client.get("/dev/outbox/?format=json&phone=+79521111111")
         assert response.status_code == 200
-        assert response.json() == {"messages": []}
+        assert response.json() == []
