@@ -18,8 +18,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 
 from parta.journal.demo import DEMO_LOGINS, DEMO_PASSWORD
+from parta.sites.base import VAR_DIR
 
 SIDES = ("journal", "platform")
 SHORTCUTS = {
@@ -84,14 +86,43 @@ def _wait_healthy(url: str, timeout: float = 60.0) -> None:
     raise SystemExit(f"Сервер {url} не ответил за {timeout:.0f} с.")
 
 
+DEMO_JOURNAL_CLIENT_ID = "demo-journal"
+DEMO_JOURNAL_NAME = "БАРС.Электронная школа"
+
+
+def _register_demo_journal(host: str, journal_port: int) -> Path:
+    """Register the demo journal with the ID (idempotent), its secret and API token kept in var/."""
+    credentials = VAR_DIR / "demo-journal-client.json"
+    origin = f"http://{host}:{journal_port}"
+    _run(
+        "platform",
+        "register_journal",
+        "--client-id",
+        DEMO_JOURNAL_CLIENT_ID,
+        "--name",
+        DEMO_JOURNAL_NAME,
+        "--redirect-uri",
+        f"{origin}/integration/callback/",
+        "--post-logout-redirect-uri",
+        f"{origin}/",
+        "--credentials-file",
+        str(credentials),
+        "-v",
+        "0",
+    )
+    return credentials
+
+
 def demo(host: str = "127.0.0.1") -> None:
     journal_port = int(os.environ.get("PARTA_JOURNAL_PORT", "8000"))
     platform_port = int(os.environ.get("PARTA_PLATFORM_PORT", "8001"))
     os.environ.setdefault("PARTA_DEV_OUTBOX", "1")
+    os.environ.setdefault("PARTA_OIDC_ISSUER", f"http://{host}:{platform_port}/id")
     for side in SIDES:
         print(f"Готовлю базу данных: {side}…", flush=True)
         _run(side, "migrate", "--no-input", "-v", "0")
     _run("journal", "seed", "--if-empty", "--preset", "demo")
+    credentials = _register_demo_journal(host, journal_port)
 
     processes: list[subprocess.Popen[bytes]] = []
     for side, port in (("journal", journal_port), ("platform", platform_port)):
@@ -122,6 +153,7 @@ def demo(host: str = "127.0.0.1") -> None:
             f"Платформа: http://{host}:{platform_port}/   (отправленные коды: http://{host}:{platform_port}/dev/outbox/)"
         )
         print(f"Администрирование журнала: http://{host}:{journal_port}/admin/")
+        print(f"Журнал — клиент Сферум ID «{DEMO_JOURNAL_CLIENT_ID}»: секрет и токен API в {credentials}")
         print()
         print(f"Демо-входы (пароль у всех «{DEMO_PASSWORD}»):")
         for login, who in DEMO_LOGINS:

@@ -23,7 +23,7 @@ PARTA_ID_NAME = "Сферум ID"
 PARTA_MESSENGER_NAME = "Сферум Мессенджер"
 
 # django-oauth-toolkit's models, named as settings because its migrations refer to them as swappable.
-# The ID's OIDC configuration itself (OAUTH2_PROVIDER) is in docs/identity.md.
+# The provider's own configuration (OAUTH2_PROVIDER) is in the block «ID: OpenID Connect provider» below.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
@@ -133,6 +133,97 @@ PASSWORD_HASHERS = [
 ]
 
 # --- ID: OpenID Connect provider (parta.identity.oidc; docs/identity.md) ---------------------------
+# The ID is an OpenID Connect provider (django-oauth-toolkit) for the journals; docs/identity.md
+# («OpenID Connect») explains every value. Journals are registered with `parta platform register_journal`.
+import os as _oidc_os  # noqa: E402 -- the provider's block reads its own environment variables
+
+from django.core.exceptions import ImproperlyConfigured as _OidcImproperlyConfigured  # noqa: E402
+
+from parta.identity.oidc.keys import GENERATED_KEY_NAME as _OIDC_GENERATED_KEY_NAME  # noqa: E402
+from parta.identity.oidc.keys import previous_key_pems as _oidc_previous_key_pems  # noqa: E402
+from parta.identity.oidc.keys import private_key_pem as _oidc_private_key_pem  # noqa: E402
+from parta.sites.base import VAR_DIR as _OIDC_VAR_DIR  # noqa: E402
+
+
+def _oidc_seconds(name: str, default: int, maximum: int | None = None) -> int:
+    text = _oidc_os.environ.get(name, str(default))
+    if not text.isdigit() or int(text) < 1 or (maximum is not None and int(text) > maximum):
+        limit = f"от 1 до {maximum}" if maximum is not None else "больше нуля"
+        raise _OidcImproperlyConfigured(f"{name}={text!r}: нужно целое число секунд {limit}.")
+    return int(text)
+
+
+# The issuer: every URL of discovery starts with it, and it is the ID token's `iss`. The endpoints live
+# under /id/ of the platform, so the issuer is the platform's public address + "/id".
+PARTA_OIDC_ISSUER = _oidc_os.environ.get("PARTA_OIDC_ISSUER", "http://127.0.0.1:8001/id").rstrip("/")
+# The RS256 signing key: PEM text, or a PEM file; without either, one generated once into
+# PARTA_VAR_DIR/oidc-private-key.pem (0600). After a rotation the previous keys' files stay listed in
+# PARTA_OIDC_PREVIOUS_KEY_FILES (comma-separated) until no token they signed is in use.
+PARTA_OIDC_PRIVATE_KEY = _oidc_private_key_pem(
+    pem=_oidc_os.environ.get("PARTA_OIDC_PRIVATE_KEY", ""),
+    path=_oidc_os.environ.get("PARTA_OIDC_PRIVATE_KEY_FILE", ""),
+    generated=_OIDC_VAR_DIR / _OIDC_GENERATED_KEY_NAME,
+)
+PARTA_OIDC_PREVIOUS_KEYS = _oidc_previous_key_pems(_oidc_os.environ.get("PARTA_OIDC_PREVIOUS_KEY_FILES", ""))
+# Lifetimes, in seconds: an authorization code at most a minute and an access token at most an hour
+# (issue 3); the ID token as long as the access token; a refresh token this long after its access token
+# expires (each use rotates it).
+PARTA_OIDC_CODE_SECONDS = _oidc_seconds("PARTA_OIDC_CODE_SECONDS", 60, maximum=60)
+PARTA_OIDC_ACCESS_TOKEN_SECONDS = _oidc_seconds("PARTA_OIDC_ACCESS_TOKEN_SECONDS", 3600, maximum=3600)
+PARTA_OIDC_ID_TOKEN_SECONDS = _oidc_seconds("PARTA_OIDC_ID_TOKEN_SECONDS", 3600, maximum=3600)
+PARTA_OIDC_REFRESH_TOKEN_SECONDS = _oidc_seconds("PARTA_OIDC_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600)
+# Redirect URIs may use these schemes. The demo's journal answers on http://127.0.0.1; a region
+# deployment should set "https" alone.
+PARTA_OIDC_REDIRECT_SCHEMES = _oidc_os.environ.get("PARTA_OIDC_REDIRECT_SCHEMES", "http,https").split(",")
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": PARTA_OIDC_ISSUER,
+    "OIDC_RSA_PRIVATE_KEY": PARTA_OIDC_PRIVATE_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": PARTA_OIDC_PREVIOUS_KEYS,
+    "OIDC_SERVER_CLASS": "parta.identity.oidc.server.Server",  # PKCE with S256 only
+    "OAUTH2_VALIDATOR_CLASS": "parta.identity.oidc.validators.IdentityValidator",  # claims, checks
+    "SCOPES": {
+        "openid": "Постоянный идентификатор учебного профиля",
+        "phone": "Номер телефона и то, что он подтверждён",
+        "edu_profile": "Фамилия, имя, отчество, дата рождения и пол",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    # The authorization-code flow only, with PKCE (S256) from every client.
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": PARTA_OIDC_REDIRECT_SCHEMES,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": PARTA_OIDC_CODE_SECONDS,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": PARTA_OIDC_ACCESS_TOKEN_SECONDS,
+    "ID_TOKEN_EXPIRE_SECONDS": PARTA_OIDC_ID_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": PARTA_OIDC_REFRESH_TOKEN_SECONDS,
+    # Each refresh returns a new refresh token; presenting a used one revokes the whole family (every
+    # refresh token descended from the same code, and their access tokens). No grace period.
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    # RP-initiated logout: no question when the id_token_hint is the signed-in person's own.
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # RFC 9700 (OAuth 2.0 Security BCP), enforced now rather than at django-oauth-toolkit 4.0: no implicit
+    # or password grant, no "plain" PKCE, no access token in a query string, `iss` in every
+    # authorization response (RFC 9207), tokens stored only as SHA-256, and `check --deploy` errors if
+    # reuse protection, PKCE or exact redirect URIs are ever turned off (and http, once https alone is set).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": "http" not in PARTA_OIDC_REDIRECT_SCHEMES,
+}
+
 
 # --- Messenger: video engines (parta.messenger.video; docs/video.md) --------------------------------
 # Which engine runs the conferences: "bigbluebutton", "jitsi", or "none" — the default, under which every
