@@ -153,3 +153,109 @@ class AboutForm(forms.Form):
             return birth_date_clean(self.cleaned_data.get("birth_date"))
         except ProfileError as error:
             raise ValidationError(str(error)) from error
+
+
+# --- recovery and the account page ----------------------------------------------------------------------
+
+
+def _phone_clean(raw: str) -> str:
+    try:
+        return phone_normalize(
+            raw.strip(), russian_mobile_only=getattr(settings, "PARTA_ID_RUSSIAN_MOBILE_ONLY", True)
+        )
+    except PhoneError as error:
+        raise ValidationError(str(error)) from error
+
+
+class PhoneForm(forms.Form):
+    """A mobile number: recovery's «Номер телефона», a new number, a friend's number."""
+
+    phone = forms.CharField(
+        label="Номер телефона",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "+7 (9XX) XXX-XX-XX"}
+        ),
+        error_messages={"required": "Введите номер телефона.", "max_length": "Слишком длинно для номера."},
+    )
+
+    def __init__(self, *args: Any, label: str = "Номер телефона", autofocus: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].label = label
+        if autofocus:
+            self.fields["phone"].widget.attrs["autofocus"] = True
+
+    def clean_phone(self) -> str:
+        return _phone_clean(self.cleaned_data["phone"])
+
+
+def _new_password_field(label: str, *, autofocus: bool = False) -> forms.CharField:
+    attrs: dict[str, Any] = {"autocomplete": "new-password"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs=attrs),
+        error_messages={"required": "Введите новый пароль.", "max_length": "Слишком длинный пароль."},
+    )
+
+
+class NewPasswordForm(forms.Form):
+    """«Придумайте новый пароль»: the password twice and «Выйти на всех устройствах, кроме этого»."""
+
+    password1 = _new_password_field("Введите новый пароль", autofocus=True)
+    password2 = _new_password_field("Повторите новый пароль")
+    # A new password always ends the other sessions (docs/identity.md, «Пароли»): the box is shown, as in
+    # the manual, ticked and locked, so nobody believes that leaving it clear keeps them.
+    end_sessions = forms.BooleanField(
+        label="Выйти на всех устройствах, кроме этого",
+        required=False,
+        initial=True,
+        disabled=True,
+        help_text="После смены пароля мы всегда завершаем сеансы на других устройствах и отключаем "
+        "доступ сервисов: так в аккаунте не останется никого, кто знал старый пароль.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password2"].error_messages["required"] = "Повторите новый пароль."
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """«Пароль» on the account page: the current password first, when there is one."""
+
+    current = forms.CharField(
+        label="Текущий пароль",
+        strip=False,
+        max_length=4096,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    field_order = ["current", "password1", "password2", "end_sessions"]
+
+    def __init__(self, *args: Any, has_password: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if has_password:
+            self.fields["current"].required = True
+            self.fields["current"].error_messages["required"] = "Введите текущий пароль."
+            self.fields["password1"].widget.attrs.pop("autofocus", None)
+        else:
+            del self.fields["current"]
+        del self.fields["end_sessions"]
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Адрес электронной почты",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True, "placeholder": "name@mail.ru"}
+        ),
+        error_messages={
+            "required": "Введите адрес почты.",
+            "invalid": "Проверьте адрес почты: например, name@mail.ru.",
+            "max_length": "Слишком длинный адрес.",
+        },
+    )

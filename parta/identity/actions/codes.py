@@ -14,7 +14,10 @@ server, whatever the screens show:
 - ``PARTA_ID_WRONG_CODES_PER_DAY`` wrong codes for one target (any code, any channel) block it for
   ``PARTA_ID_WRONG_CODES_LOCK_SECONDS``; a new code never resets that count, a confirmed one does;
 - only an HMAC (keyed by ``SECRET_KEY``) of the code is stored, and it is compared in constant time;
-- a new code supersedes the target's earlier live code for the same purpose.
+- a new code supersedes the target's earlier live code for the same purpose;
+- a code may count against another target (``counted_as``): a recovery's e-mail and trusted friends'
+  codes share the wrong-code count and lock of the phone being recovered. :func:`wrong_answer_record`
+  gives a code-generator app's wrong codes the same count.
 
 The answers do not depend on whether the target has an account.
 """
@@ -34,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from parta.core.phones import phone_mask
 from parta.identity.actions import limits
 from parta.identity.actions.audit import audit_record
 from parta.identity.delivery import (
@@ -41,11 +45,22 @@ from parta.identity.delivery import (
     Message,
     call_sender,
     email_sender,
+    friend_sender,
     push_sender,
     sms_sender,
 )
 from parta.identity.delivery.push import push_sessions
-from parta.identity.models import Account, AuditKind, Code, CodeChannel, CodePurpose, CodeState, ThrottleHit
+from parta.identity.models import (
+    Account,
+    AuditKind,
+    Code,
+    CodeChannel,
+    CodePurpose,
+    CodeState,
+    EducationalProfile,
+    Throttle,
+    ThrottleHit,
+)
 
 logger = logging.getLogger("parta.identity.codes")
 
@@ -54,6 +69,8 @@ DEFAULT_CODES: dict[str, dict[str, int]] = {
     CodeChannel.PUSH: {"digits": 6, "lifetime": 600, "attempts": 5, "resend_after": 60},
     CodeChannel.CALL: {"digits": 4, "lifetime": 600, "attempts": 3, "resend_after": 60},
     CodeChannel.EMAIL: {"digits": 6, "lifetime": 900, "attempts": 5, "resend_after": 300},
+    # A friend has to be reached by phone or in person first: the code lives longer.
+    CodeChannel.FRIEND: {"digits": 6, "lifetime": 1800, "attempts": 5, "resend_after": 120},
 }
 
 
@@ -123,6 +140,8 @@ DELIVERY_FAILED = {
     CodeChannel.CALL: "Не удалось позвонить. Попробуйте ещё раз немного позже или выберите другой способ.",
     CodeChannel.PUSH: "Не удалось отправить push-уведомление. Выберите другой способ.",
     CodeChannel.EMAIL: "Не удалось отправить письмо. Попробуйте ещё раз немного позже.",
+    CodeChannel.FRIEND: "Не удалось отправить код другу. Попробуйте ещё раз немного позже или выберите "
+    "другой способ.",
 }
 
 
@@ -213,7 +232,16 @@ def _too_early_message(channel: str, seconds: int) -> str:
     return f"Новый код можно запросить через {clock}."
 
 
-def _text(purpose: str, code: str) -> tuple[str, str]:
+def _asker(account: Account | None) -> str:
+    """«Мария Иванова (+7 999 ***-**-01)»: who asks a friend for a code."""
+    if account is None:
+        return "Ваш знакомый"
+    profile = EducationalProfile.objects.filter(account_id=account.pk).first()
+    masked = phone_mask(account.phone)
+    return f"{profile.display_name} ({masked})" if profile else f"Владелец номера {masked}"
+
+
+def _text(purpose: str, code: str, *, account: Account | None = None) -> tuple[str, str]:
     """The subject (for e-mail) and the text of the message that carries ``code``."""
     id_name = getattr(settings, "PARTA_ID_NAME", "ID")
     if purpose == CodePurpose.RECOVERY:
@@ -229,8 +257,14 @@ def _text(purpose: str, code: str) -> tuple[str, str]:
     if purpose == CodePurpose.TRUSTED_FRIEND:
         return (
             f"Код для друга в {id_name}",
-            f"{id_name}: код {code}. Передайте его другу, только если он сам попросил вас помочь ему "
-            "восстановить доступ.",
+            f"{_asker(account)} восстанавливает доступ к {id_name} и указал вас как доверенного друга. "
+            f"Код: {code}. Передайте его, только если этот человек сам связался с вами — позвонил или "
+            "попросил лично. Если вы ничего не знаете об этом, никому не сообщайте код.",
+        )
+    if purpose == CodePurpose.PHONE_CHANGE:
+        return (
+            f"Смена номера в {id_name}",
+            f"{id_name}: код {code} для привязки этого номера к аккаунту. Никому его не сообщайте.",
         )
     return (f"Код для входа в {id_name}", f"{id_name}: код {code} для входа. Никому его не сообщайте.")
 
@@ -246,12 +280,15 @@ def code_send(
     account: Account | None = None,
     ip: str | None = None,
     reuse_live: bool = False,
+    counted_as: str = "",
 ) -> Code:
     """Send a new code for ``purpose`` to ``target`` by ``channel``; returns the :class:`Code` row.
 
     With ``reuse_live``, a live code sent by the same channel whose timer is still running is returned
     instead of sending another (a person who enters the same number again gets the code already on its
-    way). Raises :class:`CodeTooEarlyError`, :class:`CodeLimitError`, :class:`CodeLockedError` or
+    way). With ``counted_as`` (a phone), the code's wrong tries count against that phone, and that
+    phone's lock stops it; its timer and supersession are then kept apart from other codes to the same
+    target. Raises :class:`CodeTooEarlyError`, :class:`CodeLimitError`, :class:`CodeLockedError` or
     :class:`CodeDeliveryError`.
     """
     if channel not in CodeChannel.values:
@@ -266,14 +303,15 @@ def code_send(
     policy = channel_policy(channel)
     now = timezone.now()
 
+    counted = "" if counted_as == target else counted_as
     refusal: CodeError | None = None
     with transaction.atomic():
-        throttle = limits.throttle_lock(target_key(target))
+        throttle = limits.throttle_lock(target_key(counted or target))
         locked = limits.lock_seconds(throttle, now=now)
         # The channel's timer runs from its latest code, unless that code was confirmed (a new sign-in
         # needs a new code) or never left (the gateway refused it).
         latest = (
-            Code.objects.filter(target=target, purpose=purpose, channel=channel)
+            Code.objects.filter(target=target, purpose=purpose, channel=channel, counted_target=counted)
             .exclude(state__in=[CodeState.FAILED, CodeState.USED])
             .order_by("-created_at", "-pk")
             .first()
@@ -312,13 +350,14 @@ def code_send(
                     )
         if refusal is None:
             value = "" if channel == CodeChannel.CALL else _random_code(policy.digits)
-            Code.objects.filter(target=target, purpose=purpose, state=CodeState.ACTIVE).update(
-                state=CodeState.SUPERSEDED
-            )
+            Code.objects.filter(
+                target=target, purpose=purpose, counted_target=counted, state=CodeState.ACTIVE
+            ).update(state=CodeState.SUPERSEDED)
             code = Code.objects.create(
                 purpose=purpose,
                 channel=channel,
                 target=target,
+                counted_target=counted,
                 account=account,
                 digest=code_digest(target=target, purpose=purpose, value=value) if value else "",
                 length=4 if channel == CodeChannel.CALL else policy.digits,
@@ -377,6 +416,22 @@ def code_send(
 
 def _deliver(code: Code, *, value: str, account: Account | None, sessions: list[str]) -> None:
     phone = account.phone if account else (code.target if code.target.startswith("+") else "")
+    if code.channel == CodeChannel.FRIEND:
+        # The message is the friend's: addressed to the friend's phone and account, naming the asker.
+        subject, text = _text(code.purpose, value, account=account)
+        friend_id = Account.objects.filter(phone=code.target).values_list("pk", flat=True).first()
+        friend_sender().send_friend(
+            Message(
+                to=code.target,
+                text=text,
+                code=value,
+                subject=subject,
+                account_id=friend_id,
+                phone=code.target,
+                ip=code.ip,
+            )
+        )
+        return
     if code.channel == CodeChannel.CALL:
         placed = call_sender().call(to=code.target, ip=code.ip)
         if not re.fullmatch(r"[0-9]{4}", placed.code):
@@ -385,7 +440,7 @@ def _deliver(code: Code, *, value: str, account: Account | None, sessions: list[
             digest=code_digest(target=code.target, purpose=code.purpose, value=placed.code)
         )
         return
-    subject, text = _text(code.purpose, value)
+    subject, text = _text(code.purpose, value, account=account)
     message = Message(
         to=code.target,
         text=text,
@@ -404,6 +459,43 @@ def _deliver(code: Code, *, value: str, account: Account | None, sessions: list[
 
 
 # --- checking ---------------------------------------------------------------------------------------------
+
+
+def _wrong_counted(
+    throttle: Throttle, *, target: str, now: dt.datetime
+) -> tuple[CodeLockedError, int] | None:
+    """Count one wrong answer against ``target`` (its ``throttle`` row locked by the caller); when that
+    makes ``PARTA_ID_WRONG_CODES_PER_DAY``, lock the target and return the error and the day's count."""
+    limits.hit_add(_wrong_key(target), now=now)
+    wrong_today = limits.hits_count(_wrong_key(target), since=now - dt.timedelta(days=1))
+    if wrong_today < _wrong_per_day():
+        return None
+    throttle.locked_until = now + _wrong_lock()
+    throttle.save(update_fields=["locked_until", "updated_at"])
+    seconds = math.ceil(_wrong_lock().total_seconds())
+    return CodeLockedError(_locked_message(seconds), seconds=seconds), wrong_today
+
+
+def wrong_answer_lock(*, target: str) -> Throttle:
+    """Lock ``target``'s counter row for the surrounding transaction; raise :class:`CodeLockedError` if
+    the target is blocked. With :func:`wrong_answer_record` and :func:`wrong_answers_clear`, this lets a
+    code-generator app's codes be limited exactly like one-time codes."""
+    throttle = limits.throttle_lock(target_key(target))
+    locked = limits.lock_seconds(throttle, now=timezone.now())
+    if locked:
+        raise CodeLockedError(_locked_message(locked), seconds=locked)
+    return throttle
+
+
+def wrong_answer_record(throttle: Throttle, *, target: str) -> CodeLockedError | None:
+    """Count one wrong answer against ``target``; the error to raise if that blocked the target."""
+    lockout = _wrong_counted(throttle, target=target, now=timezone.now())
+    return lockout[0] if lockout else None
+
+
+def wrong_answers_clear(*, target: str) -> None:
+    """A right answer ends the run of consecutive wrong ones (NIST SP 800-63B)."""
+    limits.hits_clear(_wrong_key(target))
 
 
 def _dead_reason(code: Code, *, now: dt.datetime) -> tuple[str, str] | None:
@@ -444,7 +536,7 @@ def code_verify(*, code_id: int, value: str, ip: str | None = None) -> Code:
     target's daily count, which may block the target.
     """
     now = timezone.now()
-    head = Code.objects.filter(pk=code_id).values("target", "length").first()
+    head = Code.objects.filter(pk=code_id).values("target", "counted_target", "length").first()
     if head is None:
         raise CodeDeadError(EXPIRED, reason="missing")
     cleaned = code_clean(value, length=int(head["length"]))
@@ -452,7 +544,7 @@ def code_verify(*, code_id: int, value: str, ip: str | None = None) -> Code:
     outcome: CodeError | None = None
     events: list[tuple[AuditKind, dict[str, object]]] = []
     with transaction.atomic():
-        throttle = limits.throttle_lock(target_key(head["target"]))
+        throttle = limits.throttle_lock(target_key(head["counted_target"] or head["target"]))
         code = Code.objects.select_for_update().get(pk=code_id)
         locked = limits.lock_seconds(throttle, now=now)
         dead = _dead_reason(code, now=now)
@@ -466,7 +558,7 @@ def code_verify(*, code_id: int, value: str, ip: str | None = None) -> Code:
             code.state = CodeState.USED
             code.used_at = now
             code.save(update_fields=["state", "used_at"])
-            limits.hits_clear(_wrong_key(code.target))  # consecutive failures end with a success
+            limits.hits_clear(_wrong_key(code.counted_as))  # consecutive failures end with a success
             events.append((AuditKind.CODE_CONFIRMED, {}))
         else:
             code.attempts += 1
@@ -474,17 +566,13 @@ def code_verify(*, code_id: int, value: str, ip: str | None = None) -> Code:
             if left == 0:
                 code.state = CodeState.EXHAUSTED
             code.save(update_fields=["attempts", "state"])
-            limits.hit_add(_wrong_key(code.target), now=now)
             events.append((AuditKind.CODE_WRONG, {"attempt": code.attempts, "attempts_left": left}))
             if left == 0:
                 events.append((AuditKind.CODE_EXHAUSTED, {"attempts": code.attempts}))
-            wrong_today = limits.hits_count(_wrong_key(code.target), since=now - dt.timedelta(days=1))
-            if wrong_today >= _wrong_per_day():
-                throttle.locked_until = now + _wrong_lock()
-                throttle.save(update_fields=["locked_until", "updated_at"])
-                seconds = math.ceil(_wrong_lock().total_seconds())
-                events.append((AuditKind.LOCKOUT, {"reason": "wrong_codes", "wrong_today": wrong_today}))
-                outcome = CodeLockedError(_locked_message(seconds), seconds=seconds)
+            lockout = _wrong_counted(throttle, target=code.counted_as, now=now)
+            if lockout is not None:
+                events.append((AuditKind.LOCKOUT, {"reason": "wrong_codes", "wrong_today": lockout[1]}))
+                outcome = lockout[0]
             elif left == 0:
                 outcome = CodeWrongError(LAST_WRONG, attempts_left=0)
             else:

@@ -6,7 +6,11 @@ Each channel has a small protocol, the way Warehouse picks its backends:
 - :class:`CallSender` — call-reset: the gateway calls from a number whose last 4 digits are the code,
   and tells which digits (SMS.ru's ``/code/call``);
 - :class:`PushSender` — a push to the account's signed-in messenger sessions (``delivery.push``);
-- :class:`EmailSender` — e-mail through Django's e-mail backends (``delivery.email``).
+- :class:`EmailSender` — e-mail through Django's e-mail backends (``delivery.email``);
+- :class:`FriendSender` — a trusted friend's recovery code, posted by the messenger's bot into the
+  friend's chat with it (manual 001). The messenger provides its own sender and names it in
+  ``PARTA_ID_SENDERS["friend"]`` (``PARTA_ID_FRIEND_SENDER``); until then the dev outbox takes them in
+  the demo and tests, and a production site refuses (the friends' way then fails with a plain message).
 
 ``delivery.dev.DevSender`` implements all four by writing :class:`~parta.identity.models.DevMessage`
 rows (the dev outbox); ``delivery.disabled.DisabledSender`` refuses, for a production site whose
@@ -65,6 +69,13 @@ class EmailSender(Protocol):
     def send_email(self, message: Message) -> None: ...
 
 
+class FriendSender(Protocol):
+    """``message.to`` and ``message.phone`` are the friend's phone, ``message.account_id`` the friend's
+    account: the bot finds the friend's chat by it. ``message.text`` says who asks and why."""
+
+    def send_friend(self, message: Message) -> None: ...
+
+
 def _sender(channel: str) -> object:
     path = getattr(settings, "PARTA_ID_SENDERS", {}).get(channel) or "parta.identity.delivery.dev.DevSender"
     return import_string(path)()
@@ -84,3 +95,7 @@ def push_sender() -> PushSender:
 
 def email_sender() -> EmailSender:
     return cast(EmailSender, _sender("email"))
+
+
+def friend_sender() -> FriendSender:
+    return cast(FriendSender, _sender("friend"))

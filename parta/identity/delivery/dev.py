@@ -20,7 +20,7 @@ def _digits(count: int) -> str:
 
 
 class DevSender:
-    """SMS, call-reset, push and e-mail into :class:`DevMessage` (``/dev/outbox/``)."""
+    """SMS, call-reset, push, e-mail and friends' codes into :class:`DevMessage` (``/dev/outbox/``)."""
 
     def send_sms(self, message: Message) -> None:
         DevMessage.objects.create(
@@ -60,6 +60,15 @@ class DevSender:
             phone=message.phone,
             to=message.to,
             text=f"{message.subject}\n\n{message.text}" if message.subject else message.text,
+            code=message.code,
+        )
+
+    def send_friend(self, message: Message) -> None:
+        DevMessage.objects.create(
+            channel="friend",
+            phone=message.phone or message.to,
+            to=message.to,
+            text=message.text,
             code=message.code,
         )
 

@@ -30,3 +30,6 @@ class DisabledSender:
 
     def send_email(self, message: Message) -> None:
         raise self._refuse("email")
+
+    def send_friend(self, message: Message) -> None:
+        raise self._refuse("friend")

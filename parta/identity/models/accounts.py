@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+# Django's own salt, so that sessions signed in before ``session_epoch`` existed stay valid at epoch 0.
+_SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class AccountManager(BaseUserManager["Account"]):
@@ -34,6 +40,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("доступ к администрированию", default=False)
     is_active = models.BooleanField("активен", default=True)
     date_joined = models.DateTimeField("создан", default=timezone.now)
+    # Raised to end every session of the account at once («Выйти на всех устройствах, кроме этого», a
+    # password change or reset): it is part of the session hash Django checks on every request, so a
+    # session signed with an older epoch is signed out wherever it lives (docs/identity.md, «Сеансы»).
+    session_epoch = models.PositiveIntegerField("поколение сеансов", default=0)
 
     objects = AccountManager()
 
@@ -53,6 +63,18 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.phone
+
+    def _session_hash(self, secret: str | bytes | None = None) -> str:
+        message = self.password if not self.session_epoch else f"{self.password}\x00{self.session_epoch}"
+        return salted_hmac(_SESSION_HASH_SALT, message, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        """What every session of this account must carry: it changes with the password and the epoch."""
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
 
     @property
     def has_password(self) -> bool:

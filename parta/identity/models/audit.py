@@ -28,6 +28,22 @@ class AuditKind(models.TextChoices):
     PROFILE_CREATED = "profile_created", "учебный профиль создан"
     PROFILE_UPDATED = "profile_updated", "учебный профиль изменён"
     PASSWORD_RESET = "password_reset", "пароль сброшен"
+    PASSWORD_CHANGED = "password_changed", "пароль изменён"
+    RECOVERY_STARTED = "recovery_started", "восстановление начато"
+    RECOVERY_PROVED = "recovery_proved", "владение аккаунтом подтверждено"
+    RECOVERY_REFUSED = "recovery_refused", "восстановление остановлено"
+    RECOVERY_SUPPORT = "recovery_support", "восстановление только через поддержку"
+    TOTP_CONFIRMED = "totp_confirmed", "код из приложения подтверждён"
+    TOTP_WRONG = "totp_wrong", "неверный код из приложения"
+    TOTP_ENABLED = "totp_enabled", "приложение-генератор подключено"
+    TOTP_DISABLED = "totp_disabled", "приложение-генератор отключено"
+    EMAIL_CONFIRMED = "email_confirmed", "почта подтверждена"
+    EMAIL_REMOVED = "email_removed", "почта удалена"
+    FRIEND_ADDED = "friend_added", "доверенный друг добавлен"
+    FRIEND_REMOVED = "friend_removed", "доверенный друг удалён"
+    PHONE_CHANGED = "phone_changed", "номер телефона изменён"
+    SESSIONS_ENDED = "sessions_ended", "сеансы на других устройствах завершены"
+    TOKENS_REVOKED = "tokens_revoked", "доступ сервисов отозван"
 
 
 class AuditEvent(models.Model):

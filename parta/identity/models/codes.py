@@ -24,6 +24,8 @@ class CodeChannel(models.TextChoices):
     CALL = "call", "звонок-сброс"
     PUSH = "push", "push-уведомление"
     EMAIL = "email", "электронная почта"
+    # A trusted friend's code, delivered in the friend's chat with the messenger's bot (manual 001).
+    FRIEND = "friend", "чат с ботом мессенджера"
 
 
 class CodePurpose(models.TextChoices):
@@ -31,6 +33,7 @@ class CodePurpose(models.TextChoices):
     RECOVERY = "recovery", "восстановление доступа"
     EMAIL_CONFIRM = "email_confirm", "подтверждение почты"
     TRUSTED_FRIEND = "friend", "код доверенного друга"
+    PHONE_CHANGE = "phone_change", "смена номера телефона"
 
 
 class CodeState(models.TextChoices):
@@ -57,6 +60,12 @@ class Code(models.Model):
         related_name="codes",
         verbose_name="аккаунт",
     )
+    # Whose wrong-code count and lock this code shares, when not its own target's: a recovery's e-mail
+    # and trusted friends' codes count against the phone being recovered, so guessing them is limited
+    # exactly like guessing its SMS codes — and a friend's own sign-in is never blocked by them.
+    counted_target = models.CharField(
+        "чей счётчик неверных кодов", max_length=254, blank=True, help_text="Пусто: сам адресат кода."
+    )
     digest = models.CharField("HMAC кода", max_length=64, blank=True)
     length = models.PositiveSmallIntegerField("цифр в коде")
     state = models.CharField("состояние", max_length=12, choices=CodeState.choices, default=CodeState.ACTIVE)
@@ -78,6 +87,11 @@ class Code(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.target} ({self.get_state_display()})"
+
+    @property
+    def counted_as(self) -> str:
+        """The target whose wrong codes this code's wrong tries add to, and whose lock stops it."""
+        return self.counted_target or self.target
 
     def is_expired(self, *, now: dt.datetime | None = None) -> bool:
         return self.expires_at <= (now or timezone.now())

@@ -286,14 +286,16 @@ def test_the_password_hash_is_argon2id(client: Client) -> None:
     assert account.password.startswith("argon2$argon2id$")
 
 
-def test_the_recovery_link_leads_to_a_clear_placeholder(client: Client) -> None:
+def test_the_recovery_link_leads_to_recovery_with_the_phone_filled_in(client: Client) -> None:
     factories.account(PHONE, password="correct horse battery")
     enter_phone(client)
     assert 'href="/id/recovery/"' in client.get("/id/password/").content.decode()
-    page = text(client.get("/id/recovery/"))
+    response = client.get("/id/recovery/")
+    page = text(response)
     assert "Восстановление доступа" in page
-    assert "пока нельзя" in page
+    assert "Введите номер телефона, указанный при регистрации" in page
     assert "службу технической поддержки" in page
+    assert 'value="+7 999 123-00-01"' in response.content.decode()
 
 
 def test_passwords_never_reach_the_logs(client: Client, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,4 +1,4 @@
-"""Plain pages of the ID: the agreement and the privacy policy, and the recovery placeholder."""
+"""Plain pages of the ID: the agreement and the privacy policy."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from parta.identity.views.state import SigninFlow, screen
-
-
-@require_GET
-def recovery(request: HttpRequest) -> HttpResponse:
-    """«Забыли или не установили пароль?» — recovery itself comes with its own part of issue 3."""
-    return screen(request, "identity/recovery.html", {}, flow=SigninFlow.load(request))
 
 
 @require_GET

@@ -25,7 +25,7 @@ from parta.identity.actions.signin import signout
 from parta.identity.flow import flow_confirm
 from parta.identity.forms import AboutForm
 from parta.identity.models import Account
-from parta.identity.views.state import SigninFlow, screen, to_signin
+from parta.identity.views.state import SigninFlow, is_account_url, screen, to_signin
 
 
 def _account(request: HttpRequest) -> Account | None:
@@ -33,7 +33,7 @@ def _account(request: HttpRequest) -> Account | None:
     return user if isinstance(user, Account) and user.is_authenticated else None
 
 
-def _card(account: Account) -> dict[str, str]:
+def account_card(account: Account) -> dict[str, str]:
     profile = queries.profile_of(account)
     return {
         "name": profile.display_name if profile else "",
@@ -47,9 +47,11 @@ def signed_in_entry(request: HttpRequest, flow: SigninFlow) -> HttpResponse:
     account = _account(request)
     assert account is not None
     if not flow.next:
-        return screen(request, "identity/signed_in.html", {"card": _card(account)}, flow=flow)
+        return screen(request, "identity/signed_in.html", {"card": account_card(account)}, flow=flow)
     flow.fresh = False
     flow.save(request)
+    if is_account_url(flow.next):
+        return HttpResponseRedirect(flow.next)
     if queries.profile_of(account) is None:
         return redirect("identity:profile")
     return redirect("identity:confirm")
@@ -64,7 +66,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return to_signin(flow.next)
     if queries.profile_of(account) is None:
         return redirect("identity:profile")
-    return screen(request, "identity/confirm.html", {"card": _card(account)}, flow=flow)
+    return screen(request, "identity/confirm.html", {"card": account_card(account)}, flow=flow)
 
 
 @never_cache
@@ -78,7 +80,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return screen(
         request,
         "identity/profile_choose.html" if has_profile else "identity/profile_create.html",
-        {"card": _card(account), "warn_shared": not flow.fresh},
+        {"card": account_card(account), "warn_shared": not flow.fresh},
         flow=flow,
     )
 

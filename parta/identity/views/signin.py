@@ -43,7 +43,7 @@ from parta.identity.delivery.push import push_possible
 from parta.identity.forms import CodeForm, LoginForm, PasswordForm
 from parta.identity.models import Account, Code, CodeChannel, CodePurpose
 from parta.identity.views.profile import signed_in_entry
-from parta.identity.views.state import SigninFlow, safe_next, screen, to_signin
+from parta.identity.views.state import SigninFlow, is_account_url, safe_next, screen, to_signin
 
 NO_EMAIL_ACCOUNT = (
     "Не нашли аккаунт с такой подтверждённой почтой. Введите номер мобильного телефона — по нему можно "
@@ -93,7 +93,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     notice = flow.take_notice(request)
     if request.method == "GET":
         form = LoginForm(initial={"login": phone_display(flow.phone)} if editing and flow.phone else None)
-        return _login_screen(request, flow, form, error=notice)
+        return _login_screen(request, flow, form, error=notice, success=flow.take_success(request))
 
     form = LoginForm(request.POST)
     ip = limits.client_ip(request)
@@ -125,12 +125,23 @@ def signin(request: HttpRequest) -> HttpResponse:
 
 
 def _login_screen(
-    request: HttpRequest, flow: SigninFlow, form: LoginForm, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    flow: SigninFlow,
+    form: LoginForm,
+    *,
+    error: str = "",
+    success: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     return screen(
         request,
         "identity/signin.html",
-        {"form": form, "error": error, "shared_data": queries.shared_data(flow.next)},
+        {
+            "form": form,
+            "error": error,
+            "success": success,
+            "shared_data": queries.shared_data(flow.next),
+        },
         flow=flow,
         status=status,
     )
@@ -194,6 +205,8 @@ def _finish(request: HttpRequest, flow: SigninFlow) -> HttpResponse:
     # The session now belongs to the account (and has a new id); keep only where to return.
     flow = SigninFlow(next=flow.next, fresh=True)
     flow.save(request)
+    if is_account_url(flow.next):
+        return HttpResponseRedirect(flow.next)  # «Войти ещё раз» from the account page: straight back
     return redirect("identity:profile")
 
 

@@ -34,6 +34,7 @@ class SigninFlow:
     channel: str = ""
     fresh: bool = False
     notice: str = ""
+    success: str = ""  # good news for the next screen («Пароль изменён…»), shown once
 
     @classmethod
     def load(cls, request: HttpRequest) -> SigninFlow:
@@ -60,6 +61,12 @@ class SigninFlow:
             self.save(request)
         return notice
 
+    def take_success(self, request: HttpRequest) -> str:
+        success, self.success = self.success, ""
+        if success:
+            self.save(request)
+        return success
+
     def restart(self, *, phone: str = "") -> None:
         """Forget every step but ``next`` (a new phone, or «Изменить номер телефона»)."""
         keep = self.next
@@ -78,6 +85,12 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return ""
+
+
+def is_account_url(next_url: str) -> bool:
+    """Whether ``next`` is the ID's own account page: signing in for it needs no profile steps."""
+    account = reverse("identity:account")
+    return bool(next_url) and (next_url == account or next_url.startswith(account))
 
 
 def signin_url(next_url: str = "", **extra: str) -> str:

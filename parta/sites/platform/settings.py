@@ -55,6 +55,8 @@ PARTA_ID_CODES = {
     "push": {"digits": 6, "lifetime": 600, "attempts": 5, "resend_after": 60},
     "call": {"digits": 4, "lifetime": 600, "attempts": 3, "resend_after": 60},
     "email": {"digits": 6, "lifetime": 900, "attempts": 5, "resend_after": 300},
+    # A trusted friend's code (recovery): the friend has to be reached first, so it lives 30 minutes.
+    "friend": {"digits": 6, "lifetime": 1800, "attempts": 5, "resend_after": 120},
 }
 # Wrong codes for one phone (or address), any code, any channel: this many in 24 h blocks the number for
 # PARTA_ID_WRONG_CODES_LOCK_SECONDS. A new code does not reset the count; a confirmed code does.
@@ -102,6 +104,15 @@ PARTA_ID_SENDERS = {
         if _ID_DEV_DELIVERY
         else "parta.identity.delivery.email.DjangoEmailSender",
     ),
+    # Trusted friends' recovery codes go into the friend's chat with the messenger's bot. The messenger
+    # names its sender here (PARTA_ID_FRIEND_SENDER) once it has one; until then: the dev outbox in the
+    # demo and tests, and a refusal on a production site (recovery by friends then says it failed).
+    "friend": os.environ.get(
+        "PARTA_ID_FRIEND_SENDER",
+        "parta.identity.delivery.dev.DevSender"
+        if _ID_DEV_DELIVERY
+        else "parta.identity.delivery.disabled.DisabledSender",
+    ),
 }
 # Push goes only to the account's signed-in messenger sessions. The messenger names the function that
 # lists them (``(*, account_id: int) -> list[str]``); until then no push is possible. In the demo,
@@ -131,6 +142,44 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The password policy (parta/identity/passwords.py; docs/identity.md, «Пароли»): "nist" — NIST SP 800-63B:
+# 8 to 256 characters, not a common password, not like the phone or the names, no composition rules —
+# or "seed", which adds manual 001's rule (upper- and lower-case letters, digits and specials).
+PARTA_ID_PASSWORD_POLICY = os.environ.get("PARTA_ID_PASSWORD_POLICY", "nist")
+PARTA_ID_PASSWORD_MIN_LENGTH = int(os.environ.get("PARTA_ID_PASSWORD_MIN_LENGTH", "8"))
+PARTA_ID_PASSWORD_MAX_LENGTH = 256
+if PARTA_ID_PASSWORD_POLICY not in {"nist", "seed"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"PARTA_ID_PASSWORD_POLICY={PARTA_ID_PASSWORD_POLICY!r}: нужно «nist» или «seed»."
+    )
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "parta.identity.passwords.LengthValidator",
+        "OPTIONS": {"min_length": PARTA_ID_PASSWORD_MIN_LENGTH, "max_length": PARTA_ID_PASSWORD_MAX_LENGTH},
+    },
+    *(
+        [{"NAME": "parta.identity.passwords.CharacterClassesValidator"}]
+        if PARTA_ID_PASSWORD_POLICY == "seed"
+        else []
+    ),
+    {"NAME": "parta.identity.passwords.CommonPasswordValidator"},
+    {"NAME": "parta.identity.passwords.NotLikeAccountValidator"},
+]
+# Recovery (manual 001): one attempt may take this long from the phone to the new password; the
+# support contact named where recovery needs support (no second way to prove the account).
+PARTA_ID_RECOVERY_SECONDS = int(os.environ.get("PARTA_ID_RECOVERY_SECONDS", "3600"))
+PARTA_ID_SUPPORT_EMAIL = os.environ.get("PARTA_ID_SUPPORT_EMAIL", "")
+# The account page: changes that add a way into the account (phone, password without the current one,
+# code-generator app, e-mail, trusted friends) need a sign-in this recent, else «Войти ещё раз».
+PARTA_ID_RECENT_SIGNIN_SECONDS = int(os.environ.get("PARTA_ID_RECENT_SIGNIN_SECONDS", "900"))
+# Trusted friends are found by phone number: at most this many look-ups per account (so the page is no
+# directory of who has an account).
+PARTA_ID_FRIEND_LOOKUPS = _id_windows("PARTA_ID_FRIEND_LOOKUPS", "20/86400")
+# «Активные сеансы»: a signed-in session's «last seen» is written at most this often.
+PARTA_ID_SESSION_SEEN_SECONDS = 300
+MIDDLEWARE = [*globals()["MIDDLEWARE"], "parta.identity.middleware.AccountSessionMiddleware"]
 
 # --- ID: OpenID Connect provider (parta.identity.oidc; docs/identity.md) ---------------------------
 # The ID is an OpenID Connect provider (django-oauth-toolkit) for the journals; docs/identity.md
@@ -247,3 +296,4 @@ PARTA_JITSI_APP_SECRET = os.environ.get("PARTA_JITSI_APP_SECRET", "")
 PARTA_JITSI_AUDIENCE = os.environ.get("PARTA_JITSI_AUDIENCE", "jitsi")
 PARTA_JITSI_SUBJECT = os.environ.get("PARTA_JITSI_SUBJECT", "")
 PARTA_JITSI_TOKEN_TAIL_SECONDS = int(os.environ.get("PARTA_JITSI_TOKEN_TAIL_SECONDS", "300"))
+
