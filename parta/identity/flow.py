@@ -25,17 +25,20 @@ def _fingerprint(next_url: str) -> str:
     return hashlib.sha256(next_url.encode()).hexdigest()
 
 
-def flow_confirm(request: HttpRequest, *, next_url: str) -> None:
-    """Record that the signed-in person confirmed their profile for the request at ``next_url``."""
+def flow_confirm(request: HttpRequest, *, next_url: str, fresh: bool = False) -> None:
+    """Record that the signed-in person confirmed their profile for the request at ``next_url``;
+    ``fresh`` when they signed in (phone → password or code) during these very screens."""
     request.session[SESSION_KEY] = {
         "next": _fingerprint(next_url),
         "account": request.user.pk,
         "at": int(time.time()),
+        "fresh": bool(fresh),
     }
 
 
-def flow_confirmed(request: HttpRequest, *, next_url: str) -> bool:
-    """Whether :func:`flow_confirm` was called for ``next_url`` by the same account, recently."""
+def flow_confirmed(request: HttpRequest, *, next_url: str, fresh: bool = False) -> bool:
+    """Whether :func:`flow_confirm` was called for ``next_url`` by the same account, recently — and,
+    with ``fresh``, after signing in during the screens (``prompt=login``, ``max_age``)."""
     mark = request.session.get(SESSION_KEY)
     if not isinstance(mark, dict) or not request.user.is_authenticated:
         return False
@@ -43,6 +46,7 @@ def flow_confirmed(request: HttpRequest, *, next_url: str) -> bool:
         mark.get("next") == _fingerprint(next_url)
         and mark.get("account") == request.user.pk
         and time.time() - int(mark.get("at", 0)) < CONFIRMATION_SECONDS
+        and (mark.get("fresh") is True or not fresh)
     )
 
 

@@ -5,9 +5,10 @@ Plain functions returning frozen dataclasses with ids; nothing here hands out a 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from parta.identity.models import JournalClient, api_token_digest
+from parta.identity.models import EducationalProfile, JournalClient, api_token_digest
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,44 @@ def journal_client_by_client_id(client_id: str) -> JournalClientRef | None:
         .first()
     )
     return _ref(journal) if journal else None
+
+
+@dataclass(frozen=True)
+class ProfileRef:
+    """An educational profile: its row id, its ``sub`` (what journals know it by) and its names."""
+
+    id: int
+    sub: uuid.UUID
+    last_name: str
+    first_name: str
+    middle_name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.middle_name) if part)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def profile_by_sub(sub: str | uuid.UUID) -> ProfileRef | None:
+    """The educational profile with this ``sub`` (a UUID, as journals receive it), else ``None``."""
+    try:
+        value = sub if isinstance(sub, uuid.UUID) else uuid.UUID(str(sub))
+    except ValueError:
+        return None
+    profile = EducationalProfile.objects.filter(sub=value).first()
+    if profile is None:
+        return None
+    return ProfileRef(
+        id=profile.pk,
+        sub=profile.sub,
+        last_name=profile.last_name,
+        first_name=profile.first_name,
+        middle_name=profile.middle_name,
+    )

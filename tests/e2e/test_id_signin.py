@@ -237,8 +237,9 @@ def test_forgot_the_password_leads_to_recovery(page: Page, parta: Parta) -> None
     enter_phone(page, phone)
     page.get_by_role("link", name="Забыли или не установили пароль?").click()
     expect(page.get_by_role("heading", name="Восстановление доступа")).to_be_visible()
+    expect(page.get_by_label("Номер телефона")).to_have_value(shown(phone))
     expect(page.get_by_text("службу технической поддержки")).to_be_visible()
-    shot(page, "2-vosstanovlenie")
+    shot(page, "2-vosstanovlenie")  # the whole of recovery: tests/e2e/test_id_recovery.py
 
 
 # --- flow 3: the ways to confirm -----------------------------------------------------------------------
@@ -382,6 +383,32 @@ def test_already_signed_in_signs_in_to_another_account(page: Page, parta: Parta)
     confirm_with_sms(page, parta, other)
     expect(page.get_by_role("heading", name="Создайте учебный профиль")).to_be_visible()
     expect(page.get_by_text(masked(other))).to_be_visible()
+
+
+# --- a sign-in for a page of this site, without an OIDC request (the messenger's root does this) ---------
+
+
+def test_a_sign_in_comes_back_to_the_page_that_asked_for_it(page: Page, parta: Parta) -> None:
+    phone = new_phone()
+    page.goto(f"{parta.platform}/id/?next={quote('/id/terms/')}")
+    enter_phone(page, phone)
+    confirm_with_sms(page, parta, phone)
+    page.get_by_role("button", name="Создать учебный профиль").click()
+    fill_about(page)
+    page.get_by_role("button", name="Продолжить", exact=True).click()
+    page.wait_for_url(f"{parta.platform}/id/terms/")
+
+
+def test_a_next_to_another_site_is_ignored(page: Page, parta: Parta) -> None:
+    phone = new_phone()
+    page.goto(f"{parta.platform}/id/?next={quote('//evil.example/steal')}")
+    enter_phone(page, phone)
+    confirm_with_sms(page, parta, phone)
+    page.get_by_role("button", name="Создать учебный профиль").click()
+    fill_about(page)
+    page.get_by_role("button", name="Продолжить", exact=True).click()
+    expect_signed_in(page, "Мария Иванова")
+    assert page.url.startswith(parta.platform)
 
 
 # --- on a phone ----------------------------------------------------------------------------------------

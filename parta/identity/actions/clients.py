@@ -21,7 +21,8 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
-from parta.identity.models import JournalClient, api_token_digest
+from parta.identity.actions.audit import audit_record
+from parta.identity.models import Account, AuditKind, JournalClient, api_token_digest
 
 log = logging.getLogger(__name__)
 Application = get_application_model()
@@ -170,3 +171,62 @@ def journal_client_credentials_check(
         secret_ok = secrets.compare_digest(client_secret.encode(), stored.encode())
     token_ok = secrets.compare_digest(api_token_digest(api_token), journal.api_token_digest)
     return bool(secret_ok), token_ok
+
+
+def journal_client_update(
+    *,
+    client_id: str,
+    display_name: str | None = None,
+    is_active: bool | None = None,
+    by: object = None,
+) -> JournalClient:
+    """Rename a journal or switch it off and on (the administration, ``parta platform switch_journal``).
+
+    A journal switched off gets no codes and no tokens, its tokens stop working at the userinfo endpoint
+    and in API v1 (``public.journal_client_by_api_token``), and its sign-in links show «Сервис «…»
+    отключён». Nothing is deleted: switched on again, it works with the same secret, token and grants.
+    """
+    name = " ".join(display_name.split()) if display_name is not None else None
+    if name is not None and not name:
+        raise JournalClientError("Укажите название журнала, которое увидят пользователи.")
+    if name is not None and len(name) > DISPLAY_NAME_MAX_LENGTH:
+        raise JournalClientError(f"Название журнала — не длиннее {DISPLAY_NAME_MAX_LENGTH} символов.")
+    with transaction.atomic():
+        journal = (
+            JournalClient.objects.select_for_update()
+            .select_related("application")
+            .filter(application__client_id=client_id)
+            .first()
+        )
+        if journal is None:
+            raise JournalClientError(f"Журнал с client_id «{client_id}» не зарегистрирован.")
+        before = (journal.display_name, journal.is_active)
+        if name is not None:
+            journal.display_name = name
+        if is_active is not None:
+            journal.is_active = is_active
+        if (journal.display_name, journal.is_active) == before:
+            return journal
+        journal.save(update_fields=["display_name", "is_active"])
+        if name is not None and journal.application.name != name:
+            journal.application.name = name
+            journal.application.save(update_fields=["name"])
+    operator = by if isinstance(by, Account) else None
+    if journal.is_active != before[1]:
+        kind = AuditKind.JOURNAL_SWITCHED_ON if journal.is_active else AuditKind.JOURNAL_SWITCHED_OFF
+        audit_record(kind=kind, account=operator, target=client_id, name=journal.display_name)
+    if journal.display_name != before[0]:
+        audit_record(
+            kind=AuditKind.JOURNAL_CHANGED,
+            account=operator,
+            target=client_id,
+            name=journal.display_name,
+            previous=before[0],
+        )
+    log.info(
+        "Журнал %s (%s) %s.",
+        client_id,
+        journal.display_name,
+        "включён" if journal.is_active else "отключён",
+    )
+    return journal

@@ -1,6 +1,6 @@
 from parta.identity.models.accounts import Account
 from parta.identity.models.audit import AuditEvent, AuditKind
-from parta.identity.models.clients import JournalClient, api_token_digest
+from parta.identity.models.clients import JournalClient, OidcAuthTime, api_token_digest
 from parta.identity.models.codes import Code, CodeChannel, CodePurpose, CodeState, Throttle, ThrottleHit
 from parta.identity.models.factors import TotpDevice, TrustedFriend
 from parta.identity.models.outbox import DevMessage
@@ -21,6 +21,7 @@ __all__ = [
     "EducationalProfile",
     "Gender",
     "JournalClient",
+    "OidcAuthTime",
     "Recovery",
     "RecoveryMethod",
     "Throttle",

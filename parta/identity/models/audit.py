@@ -44,6 +44,12 @@ class AuditKind(models.TextChoices):
     PHONE_CHANGED = "phone_changed", "номер телефона изменён"
     SESSIONS_ENDED = "sessions_ended", "сеансы на других устройствах завершены"
     TOKENS_REVOKED = "tokens_revoked", "доступ сервисов отозван"
+    OIDC_AUTHORIZED = "oidc_authorized", "вход в сервис разрешён (выдан код авторизации)"
+    OIDC_TOKENS_ISSUED = "oidc_tokens_issued", "сервису выданы токены"
+    OIDC_REAUTH = "oidc_reauth", "сервис попросил войти заново (prompt=login, max_age)"
+    JOURNAL_CHANGED = "journal_changed", "журнал (клиент) изменён"
+    JOURNAL_SWITCHED_OFF = "journal_switched_off", "журнал (клиент) отключён"
+    JOURNAL_SWITCHED_ON = "journal_switched_on", "журнал (клиент) включён"
 
 
 class AuditEvent(models.Model):

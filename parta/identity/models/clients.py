@@ -7,6 +7,7 @@ import hashlib
 from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import Application
+from oauth2_provider.settings import oauth2_settings
 
 
 def api_token_digest(token: str) -> str:
@@ -37,3 +38,33 @@ class JournalClient(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class OidcAuthTime(models.Model):
+    """When the person signed in for an authorization code: the ``auth_time`` of every ID token issued
+    from that code and from the refresh tokens descended from it (OpenID Connect Core §2, §12.2).
+
+    django-oauth-toolkit's ``Grant`` has no such column and takes ``auth_time`` from the account's
+    ``last_login``, which another browser's later sign-in changes; this row keeps the sign-in of the very
+    session that authorized. It is written with the code, follows the code's refresh-token family once the
+    code is exchanged, and is pruned when no token of it can be alive any more.
+    """
+
+    grant = models.OneToOneField(
+        oauth2_settings.GRANT_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="код авторизации",
+    )
+    token_family = models.UUIDField("семейство refresh-токенов", null=True, blank=True, db_index=True)
+    auth_time = models.DateTimeField("вход выполнен")
+    created_at = models.DateTimeField("создано", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "время входа для OIDC"
+        verbose_name_plural = "время входа для OIDC"
+
+    def __str__(self) -> str:
+        return f"{self.auth_time:%Y-%m-%d %H:%M:%S}"

@@ -14,11 +14,18 @@ tokens of an account that is inactive or has no educational profile and of a jou
 off, never lets a request sign in silently (``prompt=none`` always answers ``login_required``: every
 linking shows «Ваш профиль для связки», manual 000), and revokes what a reused authorization code had
 obtained (RFC 6749 §4.1.2).
+
+``auth_time`` in an ID token is when the person signed in in the browser that authorized (kept with the
+code and then with its refresh-token family, :class:`~parta.identity.models.OidcAuthTime`), not the
+account's ``last_login``. Tokens issued are recorded in the audit log (``oidc_tokens_issued``: the
+journal, the grant, the scopes — never a token).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import ipaddress
 import logging
 import uuid
 from collections import OrderedDict
@@ -26,13 +33,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.utils import timezone
 from jwcrypto import jws
-from oauth2_provider.models import AccessToken, RefreshToken, revoke_access_token
+from oauth2_provider.models import AccessToken, RefreshToken, get_grant_model, revoke_access_token
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
-from parta.identity.models import Account, EducationalProfile, JournalClient
+from parta.identity.actions import limits
+from parta.identity.actions.audit import audit_record
+from parta.identity.models import Account, AuditKind, EducationalProfile, JournalClient, OidcAuthTime
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +74,18 @@ def journal_switched_off(application_id: int | None) -> bool:
     if application_id is None:
         return False
     return JournalClient.objects.filter(application_id=application_id, is_active=False).exists()
+
+
+def _client_ip(headers: Any) -> str | None:
+    """The journal server's address at the token endpoint (DOT passes Django's ``META`` as headers)."""
+    header = str(limits.setting("PARTA_ID_CLIENT_IP_HEADER", "") or "")
+    raw = str(headers.get(header, "") if header else "").split(",")[0].strip() or str(
+        headers.get("REMOTE_ADDR", "")
+    )
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        return None
 
 
 def _code_key(code: str) -> str:
@@ -108,13 +130,57 @@ class IdentityValidator(OAuth2Validator):
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             self._revoke_what_the_code_obtained(code)
             return False
+        request.auth_time = (
+            OidcAuthTime.objects.filter(grant__code=code, grant__application=client)
+            .values_list("auth_time", flat=True)
+            .first()
+        )
         return account_usable(request.user)
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         valid: bool = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        family = getattr(getattr(request, "refresh_token_instance", None), "token_family", None)
+        request.auth_time = (
+            OidcAuthTime.objects.filter(token_family=family).values_list("auth_time", flat=True).first()
+            if family
+            else None
+        )
         return valid and account_usable(request.user)
+
+    # --- auth_time: the sign-in of the browser that authorized ------------------------------------------
+
+    def save_authorization_code(
+        self, client_id: str, code: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        signed_in = getattr(request, "auth_time", None)
+        if not isinstance(signed_in, int):
+            return
+        now = timezone.now()
+        keep = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS or 0
+        keep += (
+            oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS + oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS
+        )
+        OidcAuthTime.objects.filter(created_at__lt=now - dt.timedelta(seconds=keep)).delete()
+        OidcAuthTime.objects.create(
+            grant=self._grant_for(code["code"], request.client),
+            auth_time=dt.datetime.fromtimestamp(signed_in, tz=dt.UTC),
+        )
+
+    @staticmethod
+    def _grant_for(code: str, client: Any) -> Any:
+        return get_grant_model().objects.get(code=code, application=client)
+
+    def get_id_token_dictionary(
+        self, token: Any, token_handler: Any, request: Any
+    ) -> tuple[dict[str, Any], Any]:
+        claims, expires = super().get_id_token_dictionary(token, token_handler, request)
+        signed_in = getattr(request, "auth_time", None)
+        if isinstance(signed_in, dt.datetime):
+            claims["auth_time"] = int(signed_in.timestamp())
+        return claims, expires
 
     def validate_bearer_token(self, token: str, scopes: Any, request: Any) -> bool:
         if not super().validate_bearer_token(token, scopes, request):
@@ -135,6 +201,7 @@ class IdentityValidator(OAuth2Validator):
 
     def _save_bearer_token(self, token: dict[str, Any], request: Any, *args: Any, **kwargs: Any) -> None:
         super()._save_bearer_token(token, request, *args, **kwargs)
+        self._audit_tokens_issued(token, request)
         if request.grant_type != "authorization_code" or not request.code:
             return
         checksum = hashlib.sha256(token["access_token"].encode()).hexdigest()
@@ -146,10 +213,27 @@ class IdentityValidator(OAuth2Validator):
             .values_list("token_family", flat=True)
             .first()
         )
+        if family:
+            OidcAuthTime.objects.filter(grant__code=request.code).update(token_family=family)
         cache.set(
             _code_key(request.code),
             {"access_token": access_token.pk, "family": str(family) if family else None},
             timeout=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS,
+        )
+
+    @staticmethod
+    def _audit_tokens_issued(token: dict[str, Any], request: Any) -> None:
+        user = request.user
+        audit_record(
+            kind=AuditKind.OIDC_TOKENS_ISSUED,
+            account=user if isinstance(user, Account) else None,
+            target=user.phone if isinstance(user, Account) else "",
+            ip=_client_ip(request.headers or {}),
+            client_id=getattr(request.client, "client_id", ""),
+            grant_type=str(request.grant_type),
+            scope=str(token.get("scope", "")),
+            refresh="refresh_token" in token,
+            id_token="id_token" in token,
         )
 
     def _revoke_what_the_code_obtained(self, code: str) -> None:

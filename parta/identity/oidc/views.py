@@ -7,12 +7,19 @@ Authorize checks the request first. A request that cannot be answered to its cli
 gets a page in Russian (RFC 6749 §4.1.2.1: never a redirect to an address nobody registered). Every other
 error goes back to the registered redirect URI with ``error``, ``state`` and ``iss``: no PKCE or a method
 other than ``S256`` (RFC 7636 §4.4.1), unknown scope, a response type other than ``code``,
-``prompt=none``. Only then is the browser sent to the sign-in screens, which end with
-:func:`parta.identity.flow.flow_confirm`; the code is issued once the confirmation is there.
+``prompt=none``, a malformed ``max_age``. Only then is the browser sent to the sign-in screens, which end
+with :func:`parta.identity.flow.flow_confirm`; the code is issued once the confirmation is there.
+
+``prompt=login``, and a ``max_age`` shorter than the time since this browser signed in, make the person
+sign in again (OpenID Connect Core §3.1.2.1): the browser is signed out and «Вход» opens with the phone
+filled in; the code is issued only after a sign-in made during these screens. The ID token's
+``auth_time`` is that sign-in's time (kept with the code: :class:`~parta.identity.models.OidcAuthTime`).
+Each code issued is an ``oidc_authorized`` event of the audit log; tokens, ``oidc_tokens_issued``.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -39,10 +46,15 @@ from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 from oauthlib.openid.connect.core.exceptions import RequestNotSupported, RequestURINotSupported
 
 from parta.identity import queries
+from parta.identity.actions import limits
+from parta.identity.actions.audit import audit_record
+from parta.identity.actions.sessions import signed_in_seconds_ago
+from parta.identity.actions.signin import signout
 from parta.identity.flow import flow_confirmed, flow_consume
-from parta.identity.models import JournalClient
+from parta.identity.models import Account, AuditKind, JournalClient
 from parta.identity.oidc.pages import page
 from parta.identity.oidc.validators import IdentityValidator
+from parta.identity.views.state import SigninFlow
 
 Application = get_application_model()
 
@@ -105,7 +117,7 @@ def discovery(request: HttpRequest) -> JsonResponse:
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
-        "prompt_values_supported": ["none"],
+        "prompt_values_supported": ["none", "login"],
         "authorization_response_iss_parameter_supported": True,
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
@@ -150,11 +162,23 @@ class AuthorizeView(AuthorizationView):
                 return self.error_response(
                     OAuthToolkitError(refusal(request=credentials["request"])), application
                 )
+        max_age = self._max_age(request)
+        if max_age == -1:
+            refusal = oauth_errors.InvalidRequestError(
+                description="max_age must be a non-negative integer (seconds).",
+                request=credentials["request"],
+            )
+            return self.error_response(OAuthToolkitError(refusal), application)
+        path = request.get_full_path()
+        if self._must_sign_in_again(request, max_age):
+            return self._sign_in_again(request, path, application)
         if not self._confirmed(request):
-            path = request.get_full_path()
             return HttpResponseRedirect(reverse("identity:signin") + "?next=" + quote(path))
         if isinstance(credentials.get("ui_locales"), list):
             credentials["ui_locales"] = " ".join(credentials["ui_locales"])
+        # When this browser signed in: the ID token's ``auth_time`` (kept with the code by the validator).
+        ago = signed_in_seconds_ago(request)
+        credentials["auth_time"] = int(time.time()) - ago if ago is not None else None
         try:
             uri, _headers, _body, _status = self.create_authorization_response(
                 request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
@@ -162,7 +186,54 @@ class AuthorizeView(AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application)
         flow_consume(request)  # one confirmation, one code
+        user = request.user
+        audit_record(
+            kind=AuditKind.OIDC_AUTHORIZED,
+            account=user if isinstance(user, Account) else None,
+            target=user.phone if isinstance(user, Account) else "",
+            ip=limits.client_ip(request),
+            client_id=application.client_id,
+            scope=" ".join(scopes),
+        )
         return self.redirect(uri, application)
+
+    @staticmethod
+    def _max_age(request: HttpRequest) -> int | None:
+        """``max_age`` in seconds; ``None`` when not asked; ``-1`` when it is not a non-negative integer."""
+        raw = request.GET.get("max_age")
+        if raw is None:
+            return None
+        raw = raw.strip()
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else -1
+
+    @staticmethod
+    def _must_sign_in_again(request: HttpRequest, max_age: int | None) -> bool:
+        """``prompt=login``, or a sign-in older than ``max_age``, and no sign-in made for this request yet.
+
+        Not signed in at all: the sign-in screens come anyway, so nothing more is needed.
+        """
+        if not request.user.is_authenticated:
+            return False
+        wanted = "login" in request.GET.get("prompt", "").split()
+        if max_age is not None:
+            ago = signed_in_seconds_ago(request)
+            wanted = wanted or ago is None or ago > max_age
+        return wanted and not flow_confirmed(request, next_url=request.get_full_path(), fresh=True)
+
+    def _sign_in_again(self, request: HttpRequest, path: str, application: Any) -> HttpResponse:
+        """Sign this browser out and open «Вход» with its phone filled in, to come back to ``path``."""
+        user = request.user
+        phone = user.phone if isinstance(user, Account) else ""
+        audit_record(
+            kind=AuditKind.OIDC_REAUTH,
+            account=user if isinstance(user, Account) else None,
+            target=phone,
+            ip=limits.client_ip(request),
+            client_id=application.client_id,
+        )
+        signout(request=request, ip=limits.client_ip(request))
+        SigninFlow(next=path, phone=phone).save(request)
+        return HttpResponseRedirect(reverse("identity:signin") + "?edit=1")
 
     @staticmethod
     def _confirmed(request: HttpRequest) -> bool:

@@ -50,3 +50,31 @@ def test_support_lifts_a_lock(staff: Client) -> None:
     throttle.refresh_from_db()
     assert throttle.locked_until is None
     assert AuditEvent.objects.get(kind=AuditKind.UNLOCKED).detail["key"] == "target:+79991230001"
+
+
+def test_journals_are_listed_renamed_and_switched_off_by_support(staff: Client) -> None:
+    journal = factories.journal_client("БАРС.Электронная школа", client_id="demo-journal")
+    page = staff.get("/admin/identity/journalclient/").content.decode()
+    assert "БАРС.Электронная школа" in page
+    assert "demo-journal" in page
+    assert staff.get("/admin/identity/journalclient/add/").status_code == 403
+    response = staff.post(
+        f"/admin/identity/journalclient/{journal.pk}/change/",
+        {"display_name": "МЭШ.ВКС", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    journal.refresh_from_db()
+    assert journal.display_name == "МЭШ.ВКС"
+    assert AuditEvent.objects.filter(kind=AuditKind.JOURNAL_CHANGED, target="demo-journal").exists()
+
+    response = staff.post(
+        "/admin/identity/journalclient/",
+        {"action": "switch_off", "_selected_action": [journal.pk]},
+        follow=True,
+    )
+    assert "Журналов отключено: 1." in response.content.decode()
+    journal.refresh_from_db()
+    assert not journal.is_active
+    event = AuditEvent.objects.get(kind=AuditKind.JOURNAL_SWITCHED_OFF)
+    assert event.account is not None
+    assert event.account.phone == "+79990000001"

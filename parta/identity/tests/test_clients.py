@@ -18,8 +18,9 @@ from parta.identity.actions.clients import (
     JournalClientRegistration,
     journal_client_credentials_check,
     journal_client_register,
+    journal_client_update,
 )
-from parta.identity.models import JournalClient, api_token_digest
+from parta.identity.models import AuditEvent, AuditKind, JournalClient, api_token_digest
 from parta.identity.public import JournalClientRef, journal_client_by_api_token, journal_client_by_client_id
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +219,46 @@ def test_a_journal_switched_off_is_not_found() -> None:
     JournalClient.objects.update(is_active=False)
     assert journal_client_by_api_token(registration.api_token) is None
     assert journal_client_by_client_id("demo-journal") is None
+
+
+# --- switching a journal off and on -----------------------------------------------------------------------
+
+
+def switch(*args: str) -> str:
+    out = StringIO()
+    call_command("switch_journal", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_switches_a_journal_off_and_on() -> None:
+    registration = register()
+    assert (
+        switch("--client-id", "demo-journal") == "Журнал «БАРС.Электронная школа» (demo-journal): включён.\n"
+    )
+    assert "отключён" in switch("--client-id", "demo-journal", "off")
+    assert journal_client_by_api_token(registration.api_token) is None
+    assert journal_client_by_client_id("demo-journal") is None
+    assert AuditEvent.objects.filter(kind=AuditKind.JOURNAL_SWITCHED_OFF, target="demo-journal").exists()
+    assert "включён" in switch("--client-id", "demo-journal", "on")
+    ref = journal_client_by_api_token(registration.api_token)
+    assert ref is not None
+    assert ref.client_id == "demo-journal"
+    assert AuditEvent.objects.filter(kind=AuditKind.JOURNAL_SWITCHED_ON).count() == 1
+    switch("--client-id", "demo-journal", "on")  # already on: nothing changes, nothing is recorded
+    assert AuditEvent.objects.filter(kind=AuditKind.JOURNAL_SWITCHED_ON).count() == 1
+
+
+def test_the_command_refuses_an_unknown_journal_in_russian() -> None:
+    with pytest.raises(CommandError, match=r"Журнал с client_id «nobody» не зарегистрирован\."):
+        switch("--client-id", "nobody", "off")
+    with pytest.raises(CommandError, match="не зарегистрирован"):
+        switch("--client-id", "nobody")
+
+
+def test_renaming_a_journal_renames_its_client_too() -> None:
+    register()
+    journal_client_update(client_id="demo-journal", display_name="  МЭШ.ВКС ")
+    journal = JournalClient.objects.select_related("application").get()
+    assert (journal.display_name, journal.application.name) == ("МЭШ.ВКС", "МЭШ.ВКС")
+    with pytest.raises(JournalClientError, match="Укажите название журнала"):
+        journal_client_update(client_id="demo-journal", display_name="   ")

@@ -28,9 +28,10 @@ from django.utils import timezone
 from jwcrypto import jwk
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
-from parta.identity.actions.clients import journal_client_register
+from parta.identity.actions.clients import journal_client_register, journal_client_update
+from parta.identity.actions.sessions import SIGNED_IN_AT
 from parta.identity.flow import flow_confirm
-from parta.identity.models import Account, JournalClient
+from parta.identity.models import Account, AuditEvent, AuditKind, DevMessage, JournalClient
 from parta.identity.tests import factories
 
 with warnings.catch_warnings():  # Authlib 1.9 deprecates authlib.jose and plain httpx, both still supported
@@ -727,3 +728,167 @@ def test_after_a_key_rotation_old_id_tokens_still_verify_and_log_out(
         + urlencode({"id_token_hint": login.token["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT})
     )
     assert response.headers["location"] == AFTER_LOGOUT
+
+
+# --- prompt=login, max_age, auth_time ---------------------------------------------------------------------
+
+
+def _signed_in_at(browser: Browser, at: int) -> None:
+    """Say that this browser's session signed in at ``at`` (epoch seconds)."""
+    session = SessionStore(session_key=browser.session_key)
+    session[SIGNED_IN_AT] = at
+    session.save()
+
+
+def _sign_in_through_the_screens(browser: Browser, location: str) -> httpx.Response:
+    """«Вход» (the phone filled in) → the code from the dev outbox → «Информация о себе» → authorize."""
+
+    def form_token(response: httpx.Response) -> str:
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+        assert match, response.text[:500]
+        return match.group(1)
+
+    page = browser.http.get(location)
+    assert 'value="+7 999 123-45-67"' in page.text  # the phone is filled in: the same person signs in again
+    response = browser.http.post(
+        "/id/", data={"login": "+79991234567", "csrfmiddlewaretoken": form_token(page)}
+    )
+    assert response.headers["location"] == "/id/code/"
+    page = browser.http.get("/id/code/")
+    code = DevMessage.objects.filter(to="+79991234567").order_by("-id").first()
+    assert code is not None
+    response = browser.http.post(
+        "/id/code/", data={"code": code.code, "csrfmiddlewaretoken": form_token(page)}
+    )
+    assert response.headers["location"] == "/id/profile/"
+    page = browser.http.get("/id/profile/about/")
+    about = {
+        "first_name": "Семен",
+        "last_name": "Власенков",
+        "middle_name": "Леонидович",
+        "birth_date": "1978-12-12",
+        "gender": "male",
+        "csrfmiddlewaretoken": form_token(page),
+    }
+    response = browser.http.post("/id/profile/about/", data=about)
+    assert response.status_code == 302
+    return browser.http.get(response.headers["location"])
+
+
+def test_prompt_login_makes_the_person_sign_in_again(journal: Journal, browser: Browser) -> None:
+    url = authorize_url(journal, prompt="login")
+    browser.went_through_signin(url)  # signed in and confirmed, but not for this request's own sign-in
+    response = browser.get(url)
+    assert response.headers["location"] == "/id/?edit=1"
+    assert "code" not in query(response.headers["location"])
+    assert AuditEvent.objects.filter(kind=AuditKind.OIDC_REAUTH, account=browser.account).exists()
+    # The old session is signed out.
+    assert (
+        not Account.objects.get(pk=browser.account.pk)
+        .sessions.filter(session_key=browser.session_key)
+        .exists()
+    )
+
+    response = _sign_in_through_the_screens(browser, "/id/?edit=1")
+    assert response.status_code == 302
+    answer = query(response.headers["location"])
+    assert response.headers["location"].startswith(REDIRECT_URI)
+    assert answer["state"] == "st-42"
+    assert answer["code"]
+
+
+def test_max_age_older_than_the_sign_in_asks_to_sign_in_again(journal: Journal, browser: Browser) -> None:
+    _signed_in_at(browser, int(dt.datetime.now(tz=dt.UTC).timestamp()) - 7200)
+    url = authorize_url(journal, max_age="3600")
+    browser.went_through_signin(url)
+    assert browser.get(url).headers["location"] == "/id/?edit=1"
+    response = _sign_in_through_the_screens(browser, "/id/?edit=1")
+    assert query(response.headers["location"])["code"]
+
+
+def test_max_age_within_the_sign_in_gives_a_code_with_its_auth_time(
+    journal: Journal, browser: Browser, issuer: str
+) -> None:
+    signed_in = int(dt.datetime.now(tz=dt.UTC).timestamp()) - 600
+    _signed_in_at(browser, signed_in)
+    oauth = journal.oauth()
+    verifier = secrets.token_urlsafe(48)
+    url, state = oauth.create_authorization_url(
+        journal.metadata["authorization_endpoint"], code_verifier=verifier, nonce="n-1", max_age=3600
+    )
+    browser.went_through_signin(url)
+    location = browser.get(url).headers["location"]
+    assert location.startswith(REDIRECT_URI)
+    # Another browser signing in later changes the account's last_login, not this sign-in's time.
+    Account.objects.filter(pk=browser.account.pk).update(last_login=timezone.now())
+    token = oauth.fetch_token(
+        journal.metadata["token_endpoint"],
+        authorization_response=location,
+        code_verifier=verifier,
+        state=state,
+    )
+    login = Login(oauth=oauth, token=dict(token), nonce="n-1", state=state, location=location)
+    assert id_token_claims(journal, login, issuer)["auth_time"] == signed_in
+    # A refreshed ID token keeps the time of the sign-in.
+    refreshed = oauth.refresh_token(journal.metadata["token_endpoint"], refresh_token=token["refresh_token"])
+    claims = jwt.decode(refreshed["id_token"], journal.jwks())
+    assert claims["auth_time"] == signed_in
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5", ""])
+def test_a_malformed_max_age_goes_back_as_invalid_request(
+    journal: Journal, browser: Browser, value: str
+) -> None:
+    url = authorize_url(journal, max_age=value or " ")
+    browser.went_through_signin(url)
+    response = browser.get(url)
+    assert response.headers["location"].startswith(REDIRECT_URI)
+    assert query(response.headers["location"])["error"] == "invalid_request"
+
+
+def test_discovery_lists_prompt_login(journal: Journal) -> None:
+    assert set(journal.metadata["prompt_values_supported"]) == {"none", "login"}
+
+
+# --- the audit log of authorizations and tokens -----------------------------------------------------------
+
+
+def test_codes_and_tokens_issued_are_in_the_audit_log(journal: Journal, browser: Browser) -> None:
+    login = log_in(journal, browser)
+    authorized = AuditEvent.objects.get(kind=AuditKind.OIDC_AUTHORIZED)
+    assert authorized.account == browser.account
+    assert authorized.detail == {"client_id": CLIENT_ID, "scope": ALL_SCOPES}
+    assert authorized.ip == "127.0.0.1"
+    issued = AuditEvent.objects.get(kind=AuditKind.OIDC_TOKENS_ISSUED)
+    assert issued.account == browser.account
+    assert issued.detail["client_id"] == CLIENT_ID
+    assert issued.detail["grant_type"] == "authorization_code"
+    assert issued.detail["id_token"] is True
+    login.oauth.refresh_token(journal.metadata["token_endpoint"], refresh_token=login.token["refresh_token"])
+    grants = list(
+        AuditEvent.objects.filter(kind=AuditKind.OIDC_TOKENS_ISSUED).values_list(
+            "detail__grant_type", flat=True
+        )
+    )
+    assert sorted(grants) == ["authorization_code", "refresh_token"]
+    secrets_seen = {login.token["access_token"], login.token["refresh_token"], login.token["id_token"]}
+    for event in AuditEvent.objects.all():
+        assert not any(secret in str(event.detail) for secret in secrets_seen)
+
+
+# --- a journal switched off ------------------------------------------------------------------------------
+
+
+def test_a_journal_switched_off_loses_its_tokens_and_gets_them_back_when_on(
+    journal: Journal, browser: Browser
+) -> None:
+    login = log_in(journal, browser)
+    assert userinfo(journal, login.token["access_token"]).status_code == 200
+    journal_client_update(client_id=CLIENT_ID, is_active=False)
+    assert userinfo(journal, login.token["access_token"]).status_code == 401
+    with pytest.raises(OAuthError):
+        login.oauth.refresh_token(
+            journal.metadata["token_endpoint"], refresh_token=login.token["refresh_token"]
+        )
+    journal_client_update(client_id=CLIENT_ID, is_active=True)
+    assert userinfo(journal, login.token["access_token"]).status_code == 200

@@ -601,3 +601,66 @@ def test_garbage_posts_never_make_an_error_page(client: Client) -> None:
 def test_pages_of_the_agreement_exist(client: Client) -> None:
     assert "Пользовательское соглашение" in text(client.get("/id/terms/"))
     assert "Политика конфиденциальности" in text(client.get("/id/privacy/"))
+
+
+# --- sign-in without an OIDC request: a safe ``next`` on this site (the messenger's root) ------------
+
+
+def test_a_sign_in_for_a_page_of_this_site_returns_there_after_the_code_and_profile(client: Client) -> None:
+    """The messenger sends a person who is not signed in to ``/id/?next=/chats/``."""
+    assert enter_phone(client, next_url="/chats/?chat=7")["Location"] == "/id/code/"
+    assert enter_code(client)["Location"] == "/id/profile/"
+    assert "Создайте учебный профиль" in text(client.get("/id/profile/"))
+    response = client.post("/id/profile/about/", ABOUT)
+    assert response["Location"] == "/chats/?chat=7"
+
+
+def test_a_sign_in_with_a_password_returns_to_the_page_too(client: Client) -> None:
+    factories.profile(factories.account(PHONE, password="correct horse battery"))
+    assert enter_phone(client, next_url="/")["Location"] == "/id/password/"
+    assert client.post("/id/password/", {"password": "correct horse battery"})["Location"] == "/id/code/"
+    assert enter_code(client)["Location"] == "/id/profile/"
+    assert "Выбор учебного профиля" in text(client.get("/id/profile/"))
+    assert client.post("/id/profile/about/", ABOUT)["Location"] == "/"
+
+
+def test_already_signed_in_goes_through_the_profile_step_back_to_the_page(client: Client) -> None:
+    _signed_in(client)
+    assert client.get("/id/?next=/chats/")["Location"] == "/id/confirm/"
+    assert client.post("/id/profile/about/", ABOUT)["Location"] == "/chats/"
+
+
+def test_a_next_given_only_with_the_phone_is_honoured(client: Client) -> None:
+    client.get("/id/")
+    client.post("/id/", {"login": PHONE, "next": "/calls/"})
+    enter_code(client)
+    assert client.post("/id/profile/about/", ABOUT)["Location"] == "/calls/"
+
+
+def test_an_absolute_next_on_this_host_is_honoured(client: Client) -> None:
+    enter_phone(client, next_url="http://testserver/chats/")
+    enter_code(client)
+    assert client.post("/id/profile/about/", ABOUT)["Location"] == "http://testserver/chats/"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/steal",
+        "//evil.example/steal",
+        "/\\evil.example/steal",
+        "\\\\evil.example",
+        "http://testserver@evil.example/",
+        "http://testserver.evil.example/",
+        "javascript:alert(1)",
+        "ftp://testserver/",
+        " //evil.example",
+    ],
+)
+def test_a_next_leading_elsewhere_is_dropped(client: Client, next_url: str) -> None:
+    client.get(f"/id/?next={quote(next_url)}")
+    client.post("/id/", {"login": PHONE, "next": next_url})
+    enter_code(client)
+    response = client.post("/id/profile/about/", ABOUT)
+    assert response["Location"] == "/id/"
+    assert "Вы вошли в Сферум ID" in text(client.get("/id/"))

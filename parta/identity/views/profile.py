@@ -125,11 +125,11 @@ def about(request: HttpRequest) -> HttpResponse:
             except ProfileError as refused:
                 form.add_error(refused.field if refused.field in form.fields else None, str(refused))
             else:
-                next_url = flow.next
+                next_url, fresh = flow.next, flow.fresh
                 SigninFlow().save(request)
                 if not next_url:
                     return to_signin()
-                flow_confirm(request, next_url=next_url)
+                flow_confirm(request, next_url=next_url, fresh=fresh)
                 return HttpResponseRedirect(next_url)
     return screen(
         request,
