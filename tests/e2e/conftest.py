@@ -41,6 +41,8 @@ def chromium_path() -> str | None:
 # The phones whose ID accounts "have" a signed-in messenger session in the browser tests, so the ID
 # offers a push code to them (and to nobody else): see PARTA_ID_DEV_PUSH_PHONES in docs/identity.md.
 PUSH_PHONES = ("+79992000090",)
+# Where the platform's conferences "run" in the browser tests (a reserved name: nothing answers there).
+JITSI_URL = "https://meet.parta-e2e.invalid"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ def _fresh_postgres_databases(url: str) -> dict[str, str]:
     urls = {}
     with psycopg.connect(url, autocommit=True) as connection:
         for side in ("journal", "platform"):
-            name = f"parta_e2e_{side}"
+            # PARTA_E2E_DB_SUFFIX: two runs on one PostgreSQL server do not drop each other's databases.
+            name = f"parta_e2e_{side}{os.environ.get('PARTA_E2E_DB_SUFFIX', '')}"
             connection.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
@@ -129,6 +132,13 @@ def parta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parta]:
         # Every browser test signs in from 127.0.0.1: the per-address limits are unit-tested instead.
         PARTA_ID_SENDS_PER_IP="100000/600",
         PARTA_ID_PHONE_STEPS_PER_IP="100000/600",
+        # The platform's clock moves by the seconds written into this file (parta/core/clock.py).
+        PARTA_CLOCK_OFFSET_FILE=str(var / "clock-offset"),
+        # Conferences mint Jitsi links (never opened: the tests stop at the redirect).
+        PARTA_VIDEO_ENGINE="jitsi",
+        PARTA_JITSI_URL=JITSI_URL,
+        PARTA_JITSI_APP_ID="parta-e2e",
+        PARTA_JITSI_APP_SECRET="parta-e2e-jitsi-secret-0123456789",
     )
     database_url = env.pop("DATABASE_URL", "")
     if database_url.startswith("postgres"):
@@ -142,6 +152,8 @@ def parta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parta]:
     )
 
     ports = {"journal": _free_port(), "platform": _free_port()}
+    # The ID's issuer is the platform's real address, so journals can sign in through it (OIDC).
+    env["PARTA_OIDC_ISSUER"] = f"http://127.0.0.1:{ports['platform']}/id"
     processes = []
     logs = []
     for side, port in ports.items():

@@ -1,1 +1,1 @@
-"""Filled by the issue that builds this app; the package exists so the import contracts can name it."""
+"""The messenger's pages (thin: one ``access_*``, one action, render)."""

@@ -92,11 +92,12 @@ PARTA_ID_SENDERS = {
         if _ID_DEV_DELIVERY
         else "parta.identity.delivery.disabled.DisabledSender",
     ),
+    # Push codes go into the account's «Сферум» chat as the messenger's bot notice (parta.messenger.public).
     "push": os.environ.get(
         "PARTA_ID_PUSH_SENDER",
         "parta.identity.delivery.dev.DevSender"
         if _ID_DEV_DELIVERY
-        else "parta.identity.delivery.disabled.DisabledSender",
+        else "parta.messenger.public.BotCodeSender",
     ),
     "email": os.environ.get(
         "PARTA_ID_EMAIL_SENDER",
@@ -104,23 +105,25 @@ PARTA_ID_SENDERS = {
         if _ID_DEV_DELIVERY
         else "parta.identity.delivery.email.DjangoEmailSender",
     ),
-    # Trusted friends' recovery codes go into the friend's chat with the messenger's bot. The messenger
-    # names its sender here (PARTA_ID_FRIEND_SENDER) once it has one; until then: the dev outbox in the
-    # demo and tests, and a refusal on a production site (recovery by friends then says it failed).
+    # Trusted friends' recovery codes go into the friend's «Сферум» chat as the messenger's bot notice
+    # (parta.messenger.public.BotCodeSender); the dev outbox takes them in the demo and tests.
     "friend": os.environ.get(
         "PARTA_ID_FRIEND_SENDER",
         "parta.identity.delivery.dev.DevSender"
         if _ID_DEV_DELIVERY
-        else "parta.identity.delivery.disabled.DisabledSender",
+        else "parta.messenger.public.BotCodeSender",
     ),
 }
-# Push goes only to the account's signed-in messenger sessions. The messenger names the function that
-# lists them (``(*, account_id: int) -> list[str]``); until then no push is possible. In the demo,
-# PARTA_ID_DEV_PUSH_PHONES (comma-separated E.164 numbers) pretends those accounts have a session.
+# Push goes only to the account's signed-in messenger sessions, listed by the messenger's
+# parta.messenger.public.push_sessions (``(*, account_id: int) -> list[str]``). In the demo and tests the
+# dev outbox takes the codes instead, and PARTA_ID_DEV_PUSH_PHONES (comma-separated E.164 numbers)
+# pretends those accounts have a session (no phones: no push).
 PARTA_ID_DEV_PUSH_PHONES = [p for p in os.environ.get("PARTA_ID_DEV_PUSH_PHONES", "").split(",") if p]
 PARTA_ID_PUSH_SESSIONS = os.environ.get(
     "PARTA_ID_PUSH_SESSIONS",
-    "parta.identity.delivery.dev.dev_push_sessions" if PARTA_DEV_OUTBOX and PARTA_ID_DEV_PUSH_PHONES else "",
+    ("parta.identity.delivery.dev.dev_push_sessions" if PARTA_ID_DEV_PUSH_PHONES else "")
+    if _ID_DEV_DELIVERY
+    else "parta.messenger.public.push_sessions",
 )
 # SMS.ru (https://sms.ru/api): PARTA_ID_SMS_SENDER=parta.identity.delivery.smsru.SmsRuSender, and the
 # same class for PARTA_ID_CALL_SENDER (call-reset through its /code/call).
@@ -302,3 +305,69 @@ PARTA_JITSI_AUDIENCE = os.environ.get("PARTA_JITSI_AUDIENCE", "jitsi")
 PARTA_JITSI_SUBJECT = os.environ.get("PARTA_JITSI_SUBJECT", "")
 PARTA_JITSI_TOKEN_TAIL_SECONDS = int(os.environ.get("PARTA_JITSI_TOKEN_TAIL_SECONDS", "300"))
 
+
+# --- Messenger: chats, real time (parta.messenger; docs/messenger.md) -------------------------------
+# Real time goes through a Channels layer: Redis when REDIS_URL is set (any number of servers), else the
+# in-memory layer, which reaches only the sockets of this one process (the embedded default runs one
+# server process per side).
+from parta.sites.base import VAR_DIR as _MESSENGER_VAR_DIR  # noqa: E402
+
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [os.environ["REDIS_URL"]],
+                "prefix": os.environ.get("PARTA_MESSENGER_CHANNELS_PREFIX", "parta-platform"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Attachments are kept by Django's default storage (files under MEDIA_ROOT) and served only through the
+# messenger, to members of the chat: MEDIA_ROOT must not be published by the web server.
+MEDIA_ROOT = os.environ.get("PARTA_MEDIA_ROOT", str(_MESSENGER_VAR_DIR / "media-platform"))
+# A profile that is only a student in the organizations it shares with somebody may start a direct chat
+# with them (0: only teachers, staff and parents start them; students still answer).
+PARTA_MESSENGER_STUDENTS_START_DIRECT = env_bool("PARTA_MESSENGER_STUDENTS_START_DIRECT", True)
+PARTA_MESSENGER_MESSAGE_MAX_LENGTH = int(os.environ.get("PARTA_MESSENGER_MESSAGE_MAX_LENGTH", "4096"))
+# History pages and the most missed messages one chat replays on reconnect (more: the page reloads).
+PARTA_MESSENGER_PAGE_SIZE = 50
+PARTA_MESSENGER_CATCHUP_LIMIT = 500
+# Attachments: the largest file in bytes (10 MB), and the allowed extensions with the content type each is
+# served with ("jpg=image/jpeg,pdf=application/pdf,…"; empty: the list in parta/messenger/conf.py).
+PARTA_MESSENGER_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("PARTA_MESSENGER_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+PARTA_MESSENGER_ATTACHMENT_TYPES = dict(
+    item.strip().split("=", 1)
+    for item in os.environ.get("PARTA_MESSENGER_ATTACHMENT_TYPES", "").split(",")
+    if "=" in item
+)
+
+# --- Messenger: API v1 and webhooks (parta.messenger.api; docs/api.md) ------------------------------
+# Seconds to wait after the 1st, 2nd, … failed webhook try (1 min … 24 h); after the last the event is
+# given up (so 8 tries by default). A try without an answer in PARTA_MESSENGER_WEBHOOK_TIMEOUT seconds
+# counts as failed. "60,300,…" in the environment overrides the list.
+_WEBHOOK_BACKOFF = os.environ.get("PARTA_MESSENGER_WEBHOOK_BACKOFF", "60,300,1800,7200,21600,43200,86400")
+PARTA_MESSENGER_WEBHOOK_BACKOFF = [int(seconds) for seconds in _WEBHOOK_BACKOFF.split(",")]
+PARTA_MESSENGER_WEBHOOK_TIMEOUT = float(os.environ.get("PARTA_MESSENGER_WEBHOOK_TIMEOUT", "10"))
+# The platform's public address for links the API hands out (chat pages), e.g. https://sferum.example;
+# empty: the address the journal called the API at.
+PARTA_MESSENGER_PUBLIC_URL = os.environ.get("PARTA_MESSENGER_PUBLIC_URL", "")
+# The largest request body Django reads (not counting uploaded files): a groups:sync batch of 100,000
+# members is about 4 MB of JSON. Django's default is 2.5 MB; larger API bodies get 413 with a detail.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PARTA_MAX_REQUEST_BYTES", str(16 * 1024 * 1024)))
+
+
+# --- Messenger: bot, conferences (parta.messenger; docs/messenger-bot.md, docs/video.md) ----------------
+# How long the community bot's link request («Подключить» / «Не подключать», manual 003) waits for an
+# answer; then it expires and the journal is told (webhook link_request.expired).
+PARTA_MESSENGER_LINK_REQUEST_SECONDS = int(os.environ.get("PARTA_MESSENGER_LINK_REQUEST_SECONDS", "86400"))
+# Dev and tests only: a file holding seconds added to the platform's clock (parta/core/clock.py), so a
+# browser test can move time past a conference's start. Ignored on a production site.
+PARTA_CLOCK_OFFSET_FILE = (
+    os.environ.get("PARTA_CLOCK_OFFSET_FILE", "")
+    if PARTA_DEV_OUTBOX or env_bool("PARTA_TESTING", False)
+    else ""
+)

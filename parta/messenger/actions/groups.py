@@ -1,0 +1,336 @@
+"""The journal's groups → managed chats, set-wise (``POST /api/v1/orgs/{org_ref}/groups:sync``).
+
+A batch mixes *states* (the whole group: kind, title, subject, members, admins, archived) and *deltas*
+(members and admins to add or remove). Members are given by profile ``sub`` and must be linked to the
+organization (:class:`Link`); unknown ones are reported per group and skipped, never fatal.
+
+The whole batch is one transaction with a fixed number of queries whatever its size: one read of the
+organization's links, one of the groups' chats, one of their members, then ``bulk_create`` (ignoring
+conflicts) for new chats; new members in one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO
+NOTHING``, those who left in one ``DELETE … WHERE id = ANY(array)``, one ``UPDATE`` each for new and
+former admins. That is PostgreSQL; on SQLite the same sets go through ``bulk_create(ignore_conflicts=
+True)`` and ``IN (…)`` lists cut into chunks to stay within its limit on query parameters.
+Applying the same batch twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from parta.messenger.actions.errors import MessengerError
+from parta.messenger.events import _send as send_events  # one batch; see publish() below
+from parta.messenger.events import chat_group, profile_group
+from parta.messenger.models import Chat, ChatKind, ChatMember, Link, Organization
+
+# The journal's kind names → the chat kinds.
+KINDS = {
+    "class": ChatKind.CLASS,
+    "parents": ChatKind.PARENTS,
+    "staff": ChatKind.STAFF_ROOM,
+    "subject": ChatKind.SUBJECT,
+    "other": ChatKind.OTHER,
+}
+KIND_NAMES = {kind: name for name, kind in KINDS.items()}
+CHUNK = 10_000  # ids per IN (…): under SQLite's 32,766 parameters
+TITLE_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class GroupState:
+    group_ref: str
+    kind: str
+    title: str
+    subject: str = ""
+    members: Sequence[str] = ()
+    admins: Sequence[str] = ()
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class GroupDelta:
+    group_ref: str
+    add: Sequence[str] = ()
+    remove: Sequence[str] = ()
+    admins_add: Sequence[str] = ()
+    admins_remove: Sequence[str] = ()
+
+
+@dataclass
+class GroupResult:
+    group_ref: str
+    chat_id: int | None = None
+    added: int = 0
+    removed: int = 0
+    admins_changed: int = 0
+    created: bool = False
+    renamed: bool = False
+    archived: bool | None = None
+    unknown: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _sub_key(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+def _insert_members(rows: list[tuple[int, int, bool]], now: dt.datetime) -> None:
+    """Insert (chat_id, profile_id, is_admin) rows, skipping any that exist already. PostgreSQL gets the
+    rows as three arrays in one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING``; elsewhere
+    (SQLite) ``bulk_create(ignore_conflicts=True)``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ChatMember.objects.bulk_create(
+            [ChatMember(chat_id=c, profile_id=p, is_admin=a, joined_at=now) for c, p, a in rows],
+            ignore_conflicts=True,
+            batch_size=5000,
+        )
+        return
+    # Every other column gets its model default, the same for all rows (joined_at: now).
+    others = [
+        field
+        for field in ChatMember._meta.concrete_fields
+        if not field.primary_key and field.attname not in ("chat_id", "profile_id", "is_admin")
+    ]
+    values = [
+        now if field.attname == "joined_at" else field.get_db_prep_save(field.get_default(), connection)
+        for field in others
+    ]
+    table = connection.ops.quote_name(ChatMember._meta.db_table)
+    names = ", ".join(
+        connection.ops.quote_name(name)
+        for name in ["chat_id", "profile_id", "is_admin", *(f.column for f in others)]
+    )
+    placeholders = ", ".join(["w.c", "w.p", "w.a", *(["%s"] * len(others))])
+    chats, profiles, admins = zip(*rows, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {placeholders} "  # noqa: S608 -- names from the model, values bound
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::boolean[]) AS w(c, p, a) ON CONFLICT DO NOTHING",
+            [*values, list(chats), list(profiles), list(admins)],
+        )
+
+
+def _by_ids(ids: list[int], *, delete: bool = False, is_admin: bool | None = None) -> None:
+    """DELETE the members with these row ids, or set their ``is_admin``: one statement on PostgreSQL
+    (``= ANY(array)``), chunks of ``IN (…)`` on SQLite."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ChatMember._meta.db_table)
+        with connection.cursor() as cursor:
+            if delete:
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [ids])  # noqa: S608
+            else:
+                update = f"UPDATE {table} SET is_admin = %s WHERE id = ANY(%s::bigint[])"  # noqa: S608
+                cursor.execute(update, [is_admin, ids])
+        return
+    for chunk in _chunks(ids):
+        if delete:
+            ChatMember.objects.filter(pk__in=chunk)._raw_delete(ChatMember.objects.db)
+        else:
+            ChatMember.objects.filter(pk__in=chunk).update(is_admin=is_admin)
+
+
+def _check(items: Sequence[GroupState | GroupDelta]) -> None:
+    seen: set[str] = set()
+    for item in items:
+        ref = item.group_ref.strip()
+        if not ref or len(ref) > 200:
+            raise MessengerError("group_ref: от 1 до 200 символов.")
+        if ref in seen:
+            raise MessengerError(f"Группа «{ref}» передана в пакете дважды: объедините её изменения.")
+        seen.add(ref)
+        if isinstance(item, GroupState):
+            if item.kind not in KINDS:
+                raise MessengerError(
+                    f"Группа «{ref}»: неизвестный вид «{item.kind}» (class, parents, staff, subject, other)."
+                )
+            title = " ".join(item.title.split())
+            if not title or len(title) > TITLE_MAX_LENGTH:
+                raise MessengerError(f"Группа «{ref}»: название — от 1 до {TITLE_MAX_LENGTH} символов.")
+
+
+def groups_sync(*, organization: Organization, items: Sequence[GroupState | GroupDelta]) -> list[GroupResult]:
+    """Apply the batch to the organization's managed chats; one result per item, in order."""
+    _check(items)
+    subs = {
+        str(sub): pid
+        for sub, pid in Link.objects.filter(organization=organization).values_list(
+            "profile_sub", "profile_id"
+        )
+    }
+    results = [GroupResult(group_ref=item.group_ref.strip()) for item in items]
+    refs = [result.group_ref for result in results]
+    now = timezone.now()
+
+    def resolve(result: GroupResult, values: Iterable[str]) -> set[int]:
+        ids = set()
+        for value in values:
+            pid = subs.get(value)
+            if pid is None:
+                pid = subs.get(_sub_key(value) or "")
+            if pid is None:
+                if value not in result.unknown:
+                    result.unknown.append(value)
+            else:
+                ids.add(pid)
+        return ids
+
+    with transaction.atomic():
+        chats = {
+            chat.managed_ref: chat
+            for chat in Chat.objects.select_for_update().filter(
+                organization=organization, managed_ref__in=refs
+            )
+        }
+        missing = [
+            Chat(
+                organization=organization,
+                kind=KINDS[item.kind],
+                title=" ".join(item.title.split()),
+                subject=" ".join(item.subject.split())[:200],
+                managed_ref=result.group_ref,
+                is_archived=item.archived,
+                archived_at=now if item.archived else None,
+                created_at=now,
+            )
+            for item, result in zip(items, results, strict=True)
+            if isinstance(item, GroupState) and result.group_ref not in chats
+        ]
+        if missing:
+            Chat.objects.bulk_create(missing, ignore_conflicts=True)
+            created_refs = {chat.managed_ref for chat in missing}
+            for chat in Chat.objects.filter(organization=organization, managed_ref__in=created_refs):
+                chats[chat.managed_ref] = chat
+        else:
+            created_refs = set()
+
+        changed_chats: list[Chat] = []
+        for item, result in zip(items, results, strict=True):
+            found = chats.get(result.group_ref)
+            if found is None:
+                result.error = "Группа не найдена: сначала передайте её состояние (kind, title, members)."
+                continue
+            chat = found
+            result.chat_id = chat.pk
+            result.created = result.group_ref in created_refs
+            if isinstance(item, GroupState) and not result.created:
+                title = " ".join(item.title.split())
+                subject = " ".join(item.subject.split())[:200]
+                kind = KINDS[item.kind]
+                if (chat.title, chat.subject, chat.kind, chat.is_archived) != (
+                    title,
+                    subject,
+                    kind,
+                    item.archived,
+                ):
+                    result.renamed = chat.title != title
+                    if chat.is_archived != item.archived:
+                        result.archived = item.archived
+                        chat.archived_at = now if item.archived else None
+                    chat.title, chat.subject, chat.kind, chat.is_archived = (
+                        title,
+                        subject,
+                        kind,
+                        item.archived,
+                    )
+                    changed_chats.append(chat)
+        if changed_chats:
+            Chat.objects.bulk_update(
+                changed_chats, ["title", "subject", "kind", "is_archived", "archived_at"]
+            )
+
+        chat_ids = sorted({r.chat_id for r in results if r.chat_id is not None})
+        current: dict[int, dict[int, tuple[int, bool]]] = {chat_id: {} for chat_id in chat_ids}
+        for chunk in _chunks(chat_ids):
+            for pk, chat_id, profile_id, is_admin in ChatMember.objects.filter(chat_id__in=chunk).values_list(
+                "pk", "chat_id", "profile_id", "is_admin"
+            ):
+                current[chat_id][profile_id] = (pk, is_admin)
+
+        new_rows: list[tuple[int, int, bool]] = []
+        gone: list[int] = []
+        promote: list[int] = []
+        demote: list[int] = []
+        added_by_chat: dict[int, list[int]] = {}
+        removed_by_chat: dict[int, list[int]] = {}
+        for item, result in zip(items, results, strict=True):
+            if result.chat_id is None:
+                continue
+            have = current[result.chat_id]
+            admins_now = {pid for pid, (_, is_admin) in have.items() if is_admin}
+            if isinstance(item, GroupState):
+                admins = resolve(result, item.admins)
+                members = resolve(result, item.members) | admins
+            else:
+                remove = resolve(result, item.remove)
+                admins_add = resolve(result, item.admins_add)
+                members = (have.keys() | resolve(result, item.add) | admins_add) - remove
+                admins = ((admins_now | admins_add) - resolve(result, item.admins_remove)) & members
+            added = members - have.keys()
+            removed = have.keys() - members
+            staying = have.keys() & members
+            up = [have[pid][0] for pid in staying if pid in admins and not have[pid][1]]
+            down = [have[pid][0] for pid in staying if pid not in admins and have[pid][1]]
+            chat_id = result.chat_id
+            new_rows.extend((chat_id, pid, pid in admins) for pid in added)
+            gone.extend(have[pid][0] for pid in removed)
+            promote.extend(up)
+            demote.extend(down)
+            result.added, result.removed = len(added), len(removed)
+            result.admins_changed = len(up) + len(down)
+            if added:
+                added_by_chat[result.chat_id] = sorted(added)
+            if removed:
+                removed_by_chat[result.chat_id] = sorted(removed)
+
+        _insert_members(new_rows, now)
+        _by_ids(gone, delete=True)
+        _by_ids(promote, is_admin=True)
+        _by_ids(demote, is_admin=False)
+
+        def publish() -> None:
+            # One batch for the channel layer (the events publish_chats_added / publish_members_removed /
+            # publish_chat_state send, built by events' own helpers), not one round trip per chat.
+            batch = [
+                (profile_group(pid), {"type": "messenger.chat_added", "chat": chat_id})
+                for chat_id, pids in added_by_chat.items()
+                for pid in pids
+            ]
+            batch += [
+                (profile_group(pid), {"type": "messenger.chat_removed", "chat": chat_id})
+                for chat_id, pids in removed_by_chat.items()
+                for pid in pids
+            ]
+            batch += [
+                (
+                    chat_group(chat.pk),
+                    {
+                        "type": "messenger.chat_state",
+                        "chat": chat.pk,
+                        "title": chat.title,
+                        "archived": chat.is_archived,
+                    },
+                )
+                for chat in changed_chats
+            ]
+            send_events(batch)
+
+        if added_by_chat or removed_by_chat or changed_chats:
+            transaction.on_commit(publish)
+    return results

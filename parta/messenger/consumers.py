@@ -1,0 +1,177 @@
+"""The messenger's WebSocket at ``/ws/``: live messages, read markers, unread counts, and catch-up.
+
+- Connecting needs the platform's session (``AuthMiddlewareStack``) and an educational profile; the
+  socket then joins its profile's group and the group of every chat the profile is a member of.
+- The page sends ``{"type": "subscribe", "chats": {"<chat id>": <last message id it has>, …}}`` on every
+  (re)connect. Membership of each chat is checked again; the server replays the messages the page
+  missed (in order; past ``PARTA_MESSENGER_CATCHUP_LIMIT`` it asks the page to reload) and sends the
+  unread counts of all the profile's chats. Pages drop messages they already have, by id.
+- Events from :mod:`parta.messenger.events` are forwarded only for chats this socket is subscribed to;
+  removal from a chat unsubscribes the socket at once.
+
+Messages from server to page: ``hello``, ``message``, ``read``, ``unread``, ``counts``, ``chat_added``,
+``chat_removed``, ``chat_state``, ``gone``, ``reload``, ``subscribed``, ``pong``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from channels.db import database_sync_to_async  # type: ignore[import-untyped]  # channels ships no type information
+from channels.generic.websocket import AsyncJsonWebsocketConsumer  # type: ignore[import-untyped]  # channels ships no type information
+
+from parta.messenger import conf, queries
+from parta.messenger.events import chat_group, message_payload, profile_group
+
+# Close codes (4000–4999 are the application's): not signed in, no educational profile.
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NO_PROFILE = 4403
+MAX_CHATS_PER_SUBSCRIBE = 500
+# The ids of the messages this socket sent lately: a message published while its catch-up is being
+# replayed reaches the page once, not twice.
+REMEMBERED_MESSAGES = 2000
+
+
+def _profile_id(account_id: int) -> int | None:
+    profile = queries.profile_of(account_id=account_id)
+    return int(profile.pk) if profile is not None else None
+
+
+def _missed(chat_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:
+    return [
+        message_payload(message)
+        for message in queries.messages_after(chat_id=chat_id, after_id=after_id, limit=limit)
+    ]
+
+
+class MessengerConsumer(AsyncJsonWebsocketConsumer):
+    profile_id: int
+    chat_ids: set[int]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        profile_id = await database_sync_to_async(_profile_id)(user.pk)
+        if profile_id is None:
+            await self.close(code=CLOSE_NO_PROFILE)
+            return
+        self.profile_id = profile_id
+        self.chat_ids = set()
+        self.sent_ids: deque[int] = deque()
+        self.sent_set: set[int] = set()
+        await self.accept()
+        await self.channel_layer.group_add(profile_group(profile_id), self.channel_name)
+        for chat_id in await database_sync_to_async(queries.member_chat_ids)(profile_id=profile_id):
+            await self._join(chat_id)
+        await self.send_json({"type": "hello", "profile": profile_id})
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "profile_id"):
+            return
+        await self.channel_layer.group_discard(profile_group(self.profile_id), self.channel_name)
+        for chat_id in list(self.chat_ids):
+            await self._leave(chat_id)
+
+    async def _join(self, chat_id: int) -> None:
+        if chat_id not in self.chat_ids:
+            await self.channel_layer.group_add(chat_group(chat_id), self.channel_name)
+            self.chat_ids.add(chat_id)
+
+    async def _leave(self, chat_id: int) -> None:
+        if chat_id in self.chat_ids:
+            self.chat_ids.discard(chat_id)
+            await self.channel_layer.group_discard(chat_group(chat_id), self.channel_name)
+
+    async def _send_message(self, payload: dict[str, Any], *, replay: bool = False) -> None:
+        """Send a message to the page unless this socket has sent it already."""
+        message_id = int(payload["id"])
+        if message_id in self.sent_set:
+            return
+        self.sent_set.add(message_id)
+        self.sent_ids.append(message_id)
+        if len(self.sent_ids) > REMEMBERED_MESSAGES:
+            self.sent_set.discard(self.sent_ids.popleft())
+        await self.send_json({"type": "message", **({"replay": True} if replay else {}), **payload})
+
+    # --- from the page ------------------------------------------------------------------------------
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "subscribe":
+            await self._subscribe(content.get("chats"))
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def _subscribe(self, requested: Any) -> None:
+        wanted: dict[int, int] = {}
+        if isinstance(requested, dict):
+            for key, value in list(requested.items())[:MAX_CHATS_PER_SUBSCRIBE]:
+                try:
+                    wanted[int(key)] = max(0, int(value or 0))
+                except (TypeError, ValueError):
+                    continue
+        member_of = await database_sync_to_async(queries.member_chat_ids)(profile_id=self.profile_id)
+        # Membership is checked again: leave what the profile left while this socket was away…
+        for chat_id in self.chat_ids - member_of:
+            await self._leave(chat_id)
+            await self.send_json({"type": "chat_removed", "chat": chat_id})
+        # … and join what it was added to.
+        for chat_id in member_of:
+            await self._join(chat_id)
+        limit = conf.catchup_limit()
+        for chat_id, last_id in wanted.items():
+            if chat_id not in member_of:
+                await self.send_json({"type": "gone", "chat": chat_id})
+                continue
+            missed = await database_sync_to_async(_missed)(chat_id, last_id, limit + 1)
+            for payload in missed[:limit]:
+                await self._send_message(payload, replay=True)
+            if len(missed) > limit:
+                await self.send_json({"type": "reload", "chat": chat_id})
+        counts = await database_sync_to_async(queries.unread_counts)(profile_id=self.profile_id)
+        await self.send_json({"type": "counts", "unread": {str(k): v for k, v in counts.items()}})
+        await self.send_json({"type": "subscribed", "chats": sorted(wanted)})
+
+    # --- from the channel layer (events.py) ---------------------------------------------------------
+
+    async def messenger_message(self, event: dict[str, Any]) -> None:
+        message = event["message"]
+        if message["chat"] in self.chat_ids:
+            await self._send_message(message)
+
+    async def messenger_read(self, event: dict[str, Any]) -> None:
+        if event["chat"] in self.chat_ids:
+            await self.send_json({"type": "read", "chat": event["chat"], "up_to": event["up_to"]})
+
+    async def messenger_unread(self, event: dict[str, Any]) -> None:
+        if event["chat"] in self.chat_ids:
+            await self.send_json({"type": "unread", "chat": event["chat"], "unread": event["unread"]})
+
+    async def messenger_chat_added(self, event: dict[str, Any]) -> None:
+        chat_id = int(event["chat"])
+        member_of = await database_sync_to_async(queries.member_chat_ids)(profile_id=self.profile_id)
+        if chat_id in member_of:
+            await self._join(chat_id)
+            await self.send_json({"type": "chat_added", "chat": chat_id})
+
+    async def messenger_chat_removed(self, event: dict[str, Any]) -> None:
+        chat_id = int(event["chat"])
+        if chat_id in self.chat_ids:
+            await self._leave(chat_id)
+            await self.send_json({"type": "chat_removed", "chat": chat_id})
+
+    async def messenger_chat_state(self, event: dict[str, Any]) -> None:
+        if event["chat"] in self.chat_ids:
+            await self.send_json(
+                {
+                    "type": "chat_state",
+                    "chat": event["chat"],
+                    "title": event["title"],
+                    "archived": event["archived"],
+                }
+            )

@@ -1,0 +1,131 @@
+"""Real-time events: what the actions publish after their transaction commits, for the sockets.
+
+Every socket of a profile is in the group of each chat the profile is a member of
+(:func:`chat_group`) and in its profile's own group (:func:`profile_group`); see
+:mod:`parta.messenger.consumers`. The actions call the ``publish_*`` functions from
+``transaction.on_commit``, so nobody is told about a row that was rolled back, and a socket that was
+offline catches up from the database (the same rows) when it reconnects.
+
+Event ``type`` values map to the consumer's handlers (``messenger.message`` → ``messenger_message``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer  # type: ignore[import-untyped]  # channels ships no type information
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from parta.messenger import conf
+from parta.messenger.models import Chat, Message
+
+log = logging.getLogger(__name__)
+
+
+def chat_group(chat_id: int) -> str:
+    return f"messenger.chat.{chat_id}"
+
+
+def profile_group(profile_id: int) -> str:
+    return f"messenger.profile.{profile_id}"
+
+
+def author_name(message: Message) -> str:
+    if message.author_id is None:
+        return conf.platform_name()
+    assert message.author is not None
+    return message.author.full_name
+
+
+def author_short_name(message: Message) -> str:
+    """«Анна Смирнова»: how the chat list signs the last message."""
+    if message.author_id is None:
+        return conf.platform_name()
+    assert message.author is not None
+    return " ".join(part for part in (message.author.first_name, message.author.last_name) if part)
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """What a page needs to show ``message``: its fields and its HTML (escaped by the template), as it
+    looks to anybody — the page marks its own messages and their read state itself."""
+    return {
+        "id": message.pk,
+        "chat": message.chat_id,
+        "author_id": message.author_id,
+        "author_name": author_name(message),
+        "author_short": author_short_name(message),
+        "text": "" if message.is_deleted else message.text,
+        "has_attachment": message.attachment_id is not None,
+        "created_at": timezone.localtime(message.created_at).isoformat(),
+        "html": render_to_string(
+            "messenger/_message.html",
+            {"message": message, "platform_name": conf.platform_name(), "viewer_id": None, "read_up_to": 0},
+        ),
+    }
+
+
+def _send(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """group_send each (group, event); a failing layer is logged, never raised: the rows are committed
+    and the pages catch up when they reconnect."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    batch = list(messages)
+
+    async def send_all() -> None:
+        for group, event in batch:
+            await layer.group_send(group, event)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # the layer (Redis) may be down; delivery resumes by catch-up
+        log.exception("messenger: could not publish %d real-time event(s)", len(batch))
+
+
+def publish_message(message: Message) -> None:
+    _send([(chat_group(message.chat_id), {"type": "messenger.message", "message": message_payload(message)})])
+
+
+def publish_read(*, chat_id: int, up_to: int, author_ids: Iterable[int]) -> None:
+    """Tell the authors of messages up to ``up_to`` that someone else has read them."""
+    event = {"type": "messenger.read", "chat": chat_id, "up_to": up_to}
+    _send((profile_group(author_id), event) for author_id in set(author_ids))
+
+
+def publish_unread(*, profile_id: int, chat_id: int, unread: int) -> None:
+    """The reader's other pages: this chat's unread count is now ``unread``."""
+    _send([(profile_group(profile_id), {"type": "messenger.unread", "chat": chat_id, "unread": unread})])
+
+
+def publish_chats_added(*, chat_id: int, profile_ids: Iterable[int]) -> None:
+    """The profiles' sockets join the chat's group (and their lists learn of it)."""
+    event = {"type": "messenger.chat_added", "chat": chat_id}
+    _send((profile_group(profile_id), event) for profile_id in set(profile_ids))
+
+
+def publish_chats_removed(*, profile_id: int, chat_ids: Iterable[int]) -> None:
+    """The profile's sockets leave these chats' groups at once."""
+    _send(
+        (profile_group(profile_id), {"type": "messenger.chat_removed", "chat": chat_id})
+        for chat_id in chat_ids
+    )
+
+
+def publish_members_removed(*, chat_id: int, profile_ids: Iterable[int]) -> None:
+    event = {"type": "messenger.chat_removed", "chat": chat_id}
+    _send((profile_group(profile_id), event) for profile_id in set(profile_ids))
+
+
+def publish_chat_state(chat: Chat) -> None:
+    """Title or archived state changed: open pages of the chat update their header and composer."""
+    event = {
+        "type": "messenger.chat_state",
+        "chat": chat.pk,
+        "title": chat.title,
+        "archived": chat.is_archived,
+    }
+    _send([(chat_group(chat.pk), event)])

@@ -1,0 +1,255 @@
+"""``POST /api/v1/orgs/{org_ref}/groups:sync``: the journal's groups become managed chats, set-wise."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer  # type: ignore[import-untyped]  # no type information
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from parta.messenger.events import chat_group, profile_group
+from parta.messenger.models import Chat, ChatKind, ChatMember, Link
+from parta.messenger.tests.apiclient import Journal, journal, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bars(db: None) -> Journal:
+    j = journal()
+    j.put("/orgs/school-1", {"name": "ГБОУ Школа № 1"})
+    return j
+
+
+def _people(j: Journal, n: int, role: str = "student", prefix: str = "p") -> list[str]:
+    subs = []
+    for i in range(n):
+        profile = person("Ученик", f"Номер{i}")
+        j.link(profile, "school-1", f"{prefix}-{i}", role)
+        subs.append(str(profile.sub))
+    return subs
+
+
+def _sync(j: Journal, *groups: dict[str, Any]) -> Any:
+    response = j.post("/orgs/school-1/groups:sync", {"groups": list(groups)})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _members(group_ref: str) -> dict[str, bool]:
+    return {
+        str(sub): is_admin
+        for sub, is_admin in ChatMember.objects.filter(chat__managed_ref=group_ref).values_list(
+            "profile__sub", "is_admin"
+        )
+    }
+
+
+def test_a_group_state_creates_the_chat_and_repeating_it_changes_nothing(bars: Journal) -> None:
+    students = _people(bars, 3)
+    (teacher,) = _people(bars, 1, "teacher", "t")
+    state = {"group_ref": "5a", "kind": "class", "title": "5А", "members": students, "admins": [teacher]}
+    first = _sync(bars, state)["groups"][0]
+    chat = Chat.objects.get(managed_ref="5a")
+    assert (chat.kind, chat.title, chat.organization.ref) == (ChatKind.CLASS, "5А", "school-1")
+    assert first == {
+        "group_ref": "5a",
+        "chat_id": chat.pk,
+        "added": 4,
+        "removed": 0,
+        "admins_changed": 0,
+        "created": True,
+        "renamed": False,
+        "archived": None,
+        "unknown": [],
+        "error": "",
+    }
+    assert _members("5a") == {**dict.fromkeys(students, False), teacher: True}
+
+    second = _sync(bars, state)
+    assert second["groups"][0] | {"chat_id": None} == {
+        **first,
+        "chat_id": None,
+        "added": 0,
+        "created": False,
+    }
+    assert (second["added"], second["removed"], second["admins_changed"]) == (0, 0, 0)
+    assert Chat.objects.filter(managed_ref="5a").count() == 1
+
+
+def test_a_new_state_replaces_members_and_admins_and_renames(bars: Journal) -> None:
+    a, b, c = _people(bars, 3)
+    _sync(bars, {"group_ref": "5a", "kind": "class", "title": "5А", "members": [a, b], "admins": [a]})
+    result = _sync(
+        bars,
+        {
+            "group_ref": "5a",
+            "kind": "class",
+            "title": "6А",
+            "members": [b, c],
+            "admins": [b],
+            "archived": True,
+        },
+    )["groups"][0]
+    assert (result["added"], result["removed"], result["admins_changed"]) == (1, 1, 1)
+    assert result["renamed"] is True
+    assert result["archived"] is True
+    assert _members("5a") == {b: True, c: False}
+    chat = Chat.objects.get(managed_ref="5a")
+    assert chat.title == "6А"
+    assert chat.is_archived
+    assert chat.archived_at is not None
+
+
+def test_deltas_add_remove_and_change_admins(bars: Journal) -> None:
+    a, b, c, d = _people(bars, 4)
+    _sync(bars, {"group_ref": "g", "kind": "other", "title": "Кружок", "members": [a, b], "admins": [a]})
+    delta = {"group_ref": "g", "add": [c, d], "remove": [b], "admins_add": [c], "admins_remove": [a]}
+    result = _sync(bars, delta)["groups"][0]
+    # c joins as an admin (counted in "added"); a stops being one (the one admin change).
+    assert (result["added"], result["removed"], result["admins_changed"]) == (2, 1, 1)
+    assert _members("g") == {a: False, c: True, d: False}
+    again = _sync(bars, delta)["groups"][0]
+    assert (again["added"], again["removed"], again["admins_changed"]) == (0, 0, 0)
+
+
+def test_unknown_members_are_reported_not_fatal(bars: Journal) -> None:
+    (a,) = _people(bars, 1)
+    stranger = str(person("Чужой", "Человек").sub)  # has a profile, but no link with this school
+    result = _sync(
+        bars, {"group_ref": "5a", "kind": "class", "title": "5А", "members": [a, stranger, "not-a-sub"]}
+    )["groups"][0]
+    assert result["added"] == 1
+    assert result["unknown"] == [stranger, "not-a-sub"]
+    assert _members("5a") == {a: False}
+
+
+def test_a_delta_for_an_unknown_group_is_reported_and_the_rest_applied(bars: Journal) -> None:
+    (a,) = _people(bars, 1)
+    body = _sync(
+        bars,
+        {"group_ref": "nowhere", "add": [a]},
+        {"group_ref": "5a", "kind": "class", "title": "5А", "members": [a]},
+    )
+    nowhere, ok = body["groups"]
+    assert nowhere["chat_id"] is None
+    assert nowhere["error"].startswith("Группа не найдена")
+    assert ok["added"] == 1
+
+
+def test_bad_batches_are_refused_whole_with_russian_detail(bars: Journal) -> None:
+    (a,) = _people(bars, 1)
+    state = {"group_ref": "5a", "kind": "class", "title": "5А", "members": [a]}
+    twice = bars.post("/orgs/school-1/groups:sync", {"groups": [state, {"group_ref": "5a", "add": [a]}]})
+    assert twice.status_code == 400
+    assert twice.json()["detail"] == "Группа «5a» передана в пакете дважды: объедините её изменения."
+    no_title = bars.post(
+        "/orgs/school-1/groups:sync", {"groups": [{"group_ref": "x", "kind": "class", "members": [a]}]}
+    )
+    assert no_title.status_code == 422
+    bad_kind = bars.post("/orgs/school-1/groups:sync", {"groups": [{**state, "kind": "club"}]})
+    assert bad_kind.status_code == 422
+    assert not Chat.objects.filter(managed_ref__in=["5a", "x"]).exists()
+
+
+def test_get_group(bars: Journal) -> None:
+    a, b = _people(bars, 2)
+    _sync(
+        bars,
+        {
+            "group_ref": "5a-math",
+            "kind": "subject",
+            "title": "Математика",
+            "subject": "Математика",
+            "members": [a, b],
+            "admins": [b],
+        },
+    )
+    group = bars.get("/orgs/school-1/groups/5a-math").json()
+    assert (group["kind"], group["title"], group["subject"], group["archived"]) == (
+        "subject",
+        "Математика",
+        "Математика",
+        False,
+    )
+    assert sorted(group["members"]) == sorted([a, b])
+    assert group["admins"] == [b]
+    missing = bars.get("/orgs/school-1/groups/nowhere")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "Группа «nowhere» не найдена."
+
+
+def test_sync_is_set_wise_the_query_count_does_not_grow_with_the_batch(bars: Journal) -> None:
+    subs = _people(bars, 30)
+
+    def queries(groups: list[dict[str, Any]]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _sync(bars, *groups)
+        return len(captured)
+
+    small = queries([{"group_ref": "s0", "kind": "class", "title": "S", "members": subs[:2]}])
+    # 20 groups of 5 members (rows stay within one INSERT even on SQLite's parameter limit).
+    big = queries(
+        [
+            {
+                "group_ref": f"b{i}",
+                "kind": "class",
+                "title": f"B{i}",
+                "members": subs[i : i + 5],
+                "admins": subs[:1],
+            }
+            for i in range(20)
+        ]
+    )
+    assert big == small
+    assert ChatMember.objects.filter(chat__managed_ref__startswith="b").count() == sum(
+        5 + (1 if i else 0) for i in range(20)
+    )
+    swap = queries(
+        [
+            {
+                "group_ref": f"b{i}",
+                "kind": "class",
+                "title": f"B{i}",
+                "members": subs[:i],
+                "admins": subs[1:2],
+            }
+            for i in range(20)
+        ]
+    )
+    assert swap <= small + 3  # + the DELETE and the two admin UPDATEs
+
+
+def test_open_pages_learn_of_the_changes(bars: Journal, django_capture_on_commit_callbacks: Any) -> None:
+    """The sockets of the people concerned get the events the messenger's pages handle."""
+    a, b = _people(bars, 2)
+    ids = dict(Link.objects.values_list("profile_sub", "profile_id"))
+    a_id, b_id = (ids[uuid.UUID(s)] for s in (a, b))
+    layer = get_channel_layer()
+    inbox_a = async_to_sync(layer.new_channel)()
+    inbox_b = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(profile_group(a_id), inbox_a)
+    async_to_sync(layer.group_add)(profile_group(b_id), inbox_b)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_id = _sync(bars, {"group_ref": "5a", "kind": "class", "title": "5А", "members": [a, b]})[
+            "groups"
+        ][0]["chat_id"]
+    assert async_to_sync(layer.receive)(inbox_a) == {"type": "messenger.chat_added", "chat": chat_id}
+    assert async_to_sync(layer.receive)(inbox_b) == {"type": "messenger.chat_added", "chat": chat_id}
+
+    inbox_chat = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(chat_group(chat_id), inbox_chat)
+    with django_capture_on_commit_callbacks(execute=True):
+        _sync(bars, {"group_ref": "5a", "kind": "class", "title": "6А", "members": [a]})
+    assert async_to_sync(layer.receive)(inbox_b) == {"type": "messenger.chat_removed", "chat": chat_id}
+    assert async_to_sync(layer.receive)(inbox_chat) == {
+        "type": "messenger.chat_state",
+        "chat": chat_id,
+        "title": "6А",
+        "archived": False,
+    }
