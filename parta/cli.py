@@ -5,7 +5,7 @@ parta serve journal|platform    one side's ASGI server
 parta worker journal|platform   one side's task worker
 parta journal <command> …       any management command of the journal side (migrate, seed, rollover, …)
 parta platform <command> …      any management command of the platform side
-parta seed|rollover|import|export …   shortcuts for the journal side's commands
+parta seed|rollover|import|export|sync …   shortcuts for the journal side's commands
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ SHORTCUTS = {
     "rollover": "rollover",
     "import": "oneroster_import",
     "export": "oneroster_export",
+    "sync": "sync",
 }
 
 
@@ -103,6 +104,8 @@ def _register_demo_journal(host: str, journal_port: int) -> Path:
         DEMO_JOURNAL_NAME,
         "--redirect-uri",
         f"{origin}/integration/callback/",
+        "--redirect-uri",  # the same journal opened as localhost (the integration builds it from the request)
+        f"http://localhost:{journal_port}/integration/callback/",
         "--post-logout-redirect-uri",
         f"{origin}/",
         "--credentials-file",
@@ -111,6 +114,31 @@ def _register_demo_journal(host: str, journal_port: int) -> Path:
         "0",
     )
     return credentials
+
+
+def _register_demo_webhooks(host: str, journal_port: int) -> Path:
+    """Point the platform's webhooks for the demo journal at the journal, and keep the signing secret where
+    the integration reads it (``PARTA_INTEGRATION_WEBHOOK_SECRET_FILE``; docs/integration.md)."""
+    secret_file = VAR_DIR / "demo-journal-webhook-secret"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "parta.cli",
+            "platform",
+            "webhook_endpoint",
+            DEMO_JOURNAL_CLIENT_ID,
+            f"http://{host}:{journal_port}/integration/webhooks/sphere/",
+        ],
+        check=True,
+        env=_side_env("platform"),
+        capture_output=True,
+        text=True,
+    )
+    secret = result.stdout.strip().splitlines()[-1]
+    secret_file.write_text(secret + "\n", encoding="utf-8")
+    secret_file.chmod(0o600)
+    return secret_file
 
 
 def demo(host: str = "127.0.0.1") -> None:
@@ -123,6 +151,7 @@ def demo(host: str = "127.0.0.1") -> None:
         _run(side, "migrate", "--no-input", "-v", "0")
     _run("journal", "seed", "--if-empty", "--preset", "demo")
     credentials = _register_demo_journal(host, journal_port)
+    webhook_secret = _register_demo_webhooks(host, journal_port)
 
     processes: list[subprocess.Popen[bytes]] = []
     for side, port in (("journal", journal_port), ("platform", platform_port)):
@@ -154,6 +183,9 @@ def demo(host: str = "127.0.0.1") -> None:
         )
         print(f"Администрирование журнала: http://{host}:{journal_port}/admin/")
         print(f"Журнал — клиент Сферум ID «{DEMO_JOURNAL_CLIENT_ID}»: секрет и токен API в {credentials}")
+        print("  (интеграция со Сферум читает их оттуда: docs/integration.md)")
+        hooks = f"http://{host}:{journal_port}/integration/webhooks/sphere/"
+        print(f"Вебхуки платформы → {hooks} (секрет подписи в {webhook_secret})")
         print()
         print(f"Демо-входы (пароль у всех «{DEMO_PASSWORD}»):")
         for login, who in DEMO_LOGINS:

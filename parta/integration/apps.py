@@ -5,3 +5,14 @@ class IntegrationConfig(AppConfig):
     name = "parta.integration"
     label = "integration"
     verbose_name = "Интеграция со Сферум"
+
+    def ready(self) -> None:
+        from parta.integration.partner import SferumPartner
+        from parta.journal.public import partner_register
+
+        partner_register(partner=SferumPartner())
+
+        from parta.integration.actions.sync import roster_event_seen  # roster → chats (docs/sync.md)
+        from parta.journal.public import roster_events_subscribe
+
+        roster_events_subscribe(callback=roster_event_seen, key="integration-sync")

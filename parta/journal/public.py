@@ -7,8 +7,9 @@ show what the registered partners say.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,429 @@ def roster_events_after(*, after_id: int, limit: int = 1000) -> list[RosterEvent
         RosterEvent(id=row.pk, kind=row.kind, school_id=row.school_id, payload=dict(row.payload))
         for row in rows
     ]
+
+
+# --- accounts, as the integration needs them for linking -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """A person as the integration compares it with an educational profile."""
+
+    id: int
+    last_name: str
+    first_name: str
+    middle_name: str
+    birth_date: dt.date | None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.middle_name) if part)
+
+
+@dataclass(frozen=True)
+class AccountRole:
+    """One role of a journal account at one school: ``role`` is teacher|administrator|parent|student."""
+
+    role: str
+    label: str
+    school_ref: str  # the school's sourcedId, the organization's ref on the platform
+    school_name: str
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    username: str
+    person: PersonInfo | None
+    roles: tuple[AccountRole, ...]
+    wards: tuple[PersonInfo, ...]  # the children (and other wards) of a parent
+    guardians: tuple[PersonInfo, ...]  # the parents of a student
+
+    @property
+    def display_name(self) -> str:
+        return self.person.full_name if self.person else self.username
+
+
+def _person_info(person: Any) -> PersonInfo:
+    return PersonInfo(
+        id=person.pk,
+        last_name=person.last_name,
+        first_name=person.first_name,
+        middle_name=person.middle_name,
+        birth_date=person.birth_date,
+    )
+
+
+def account_info(*, account_id: int) -> AccountInfo | None:
+    """The account's person, its roles with their schools (current year), its wards and guardians."""
+    from parta.journal import queries
+    from parta.journal.models import Account, Guardianship, Person, StaffAssignment
+
+    account = Account.objects.filter(pk=account_id, is_active=True).select_related("person").first()
+    if account is None:
+        return None
+    person = account.person
+    roles: list[AccountRole] = []
+    wards: tuple[PersonInfo, ...] = ()
+    guardians: tuple[PersonInfo, ...] = ()
+    if person is not None:
+        role_keys = queries.account_roles(account)
+        staff = list(
+            StaffAssignment.objects.filter(person_id=person.pk, ends_on__isnull=True)
+            .select_related("school")
+            .order_by("school__name", "pk")
+        )
+        for key in role_keys:
+            schools: list[Any] = []
+            if key in queries.STAFF_ROLES:
+                schools = [a.school for a in staff if a.role == key]
+            elif key == queries.ROLE_STUDENT:
+                school_class = queries.current_class_of(person.pk)
+                schools = [school_class.school] if school_class else []
+            elif key == queries.ROLE_PARENT:
+                for child in queries.children_of(person.pk):
+                    school_class = queries.current_class_of(child.pk)
+                    if school_class is not None:
+                        schools.append(school_class.school)
+            seen: set[int] = set()
+            for school in schools:
+                if school.pk not in seen:
+                    seen.add(school.pk)
+                    roles.append(
+                        AccountRole(
+                            role=key,
+                            label=queries.ROLE_LABELS[key],
+                            school_ref=school.sourced_id,
+                            school_name=school.name,
+                        )
+                    )
+        wards = tuple(_person_info(p) for p in queries.children_of(person.pk))
+        guardians = tuple(
+            _person_info(p)
+            for p in Person.objects.filter(
+                pk__in=Guardianship.objects.filter(student_id=person.pk).values("guardian_id")
+            ).order_by("pk")
+        )
+    return AccountInfo(
+        id=account.pk,
+        username=account.username,
+        person=_person_info(person) if person is not None else None,
+        roles=tuple(roles),
+        wards=wards,
+        guardians=guardians,
+    )
+
+
+def account_active_role(*, session: Any, account_id: int) -> str | None:
+    """The role chosen in the header's switcher (kept in the session), or the account's first role."""
+    from parta.journal import queries
+    from parta.journal.models import Account
+
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        return None
+    roles = queries.account_roles(account)
+    chosen = session.get("journal_role")
+    return str(chosen) if chosen in roles else (roles[0] if roles else None)
+
+
+# --- chats: the desired state of a school's chats (the integration's roster → chats sync) --------------
+
+
+@dataclass(frozen=True)
+class ChatClass:
+    """A class of the current year as its chats need it. ``cohort_ref`` is stable across years (5А → 6А)."""
+
+    id: int
+    cohort_ref: str
+    title: str  # «5А»
+    class_teacher_person_id: int | None
+    class_teacher_account_id: int | None  # only an active account
+
+
+@dataclass(frozen=True)
+class ChatPerson:
+    """A person with an active journal account in a role of one class (or of the school for staff)."""
+
+    class_id: int | None  # None for staff
+    person_id: int
+    account_id: int
+
+
+@dataclass(frozen=True)
+class ChatTeaching:
+    class_id: int
+    subject_ref: str
+    subject_name: str
+    teacher_person_id: int
+    teacher_account_id: int | None
+
+
+@dataclass(frozen=True)
+class SchoolRoster:
+    """Everything the chats of one school are made of, read set-wise (a fixed number of queries)."""
+
+    school_id: int
+    school_ref: str  # sourcedId, the organization's ref on the platform
+    school_name: str
+    year: int | None  # start year of the current school year
+    year_ref: str  # its sourcedId
+    classes: tuple[ChatClass, ...]
+    staff: tuple[ChatPerson, ...]
+    students: tuple[ChatPerson, ...]
+    guardians: tuple[ChatPerson, ...]  # class_id = the class of the ward
+    teaching: tuple[ChatTeaching, ...]
+
+
+@dataclass(frozen=True)
+class SchoolRef:
+    id: int
+    ref: str
+    name: str
+
+
+def schools_all() -> list[SchoolRef]:
+    """Every school of the journal, by id."""
+    from parta.journal.models import School
+
+    return [
+        SchoolRef(id=pk, ref=ref, name=name)
+        for pk, ref, name in School.objects.order_by("pk").values_list("pk", "sourced_id", "name")
+    ]
+
+
+def school_ids_by_ref(*, refs: list[str]) -> dict[str, int]:
+    from parta.journal.models import School
+
+    return dict(School.objects.filter(sourced_id__in=refs).values_list("sourced_id", "pk"))
+
+
+def school_roster(*, school_id: int) -> SchoolRoster | None:
+    """The people of one school's chats in the current school year: six queries whatever its size.
+
+    Only people with an **active** journal account are listed: the chats are made of linked accounts.
+    """
+    from parta.journal.models import (
+        AcademicYear,
+        Enrolment,
+        School,
+        SchoolClass,
+        StaffAssignment,
+        TeachingAssignment,
+    )
+
+    school = School.objects.filter(pk=school_id).values("pk", "sourced_id", "name").first()
+    if school is None:
+        return None
+    year = AcademicYear.objects.filter(is_current=True).values("pk", "start_year", "sourced_id").first()
+    staff = tuple(
+        ChatPerson(class_id=None, person_id=person_id, account_id=account_id)
+        for person_id, account_id, active in StaffAssignment.objects.filter(
+            school_id=school_id, ends_on__isnull=True
+        )
+        .values_list("person_id", "person__account__id", "person__account__is_active")
+        .distinct()
+        if account_id is not None and active
+    )
+    if year is None:
+        return SchoolRoster(school_id, school["sourced_id"], school["name"], None, "", (), staff, (), (), ())
+    classes = tuple(
+        ChatClass(
+            id=pk,
+            cohort_ref=cohort_ref,
+            title=f"{grade}{letter}",
+            class_teacher_person_id=teacher_id,
+            class_teacher_account_id=account_id if active else None,
+        )
+        for pk, cohort_ref, grade, letter, teacher_id, account_id, active in SchoolClass.objects.filter(
+            school_id=school_id, year_id=year["pk"]
+        )
+        .order_by("grade", "letter")
+        .values_list(
+            "pk",
+            "cohort__sourced_id",
+            "grade",
+            "letter",
+            "class_teacher_id",
+            "class_teacher__account__id",
+            "class_teacher__account__is_active",
+        )
+    )
+    open_enrolments = Enrolment.objects.filter(
+        school_class__school_id=school_id, school_class__year_id=year["pk"], ends_on__isnull=True
+    )
+    students = tuple(
+        ChatPerson(class_id=class_id, person_id=person_id, account_id=account_id)
+        for class_id, person_id, account_id, active in open_enrolments.values_list(
+            "school_class_id", "student_id", "student__account__id", "student__account__is_active"
+        )
+        if account_id is not None and active
+    )
+    guardians = tuple(
+        ChatPerson(class_id=class_id, person_id=person_id, account_id=account_id)
+        for class_id, person_id, account_id, active in open_enrolments.values_list(
+            "school_class_id",
+            "student__guardians__guardian_id",
+            "student__guardians__guardian__account__id",
+            "student__guardians__guardian__account__is_active",
+        ).distinct()
+        if account_id is not None and active
+    )
+    teaching = tuple(
+        ChatTeaching(
+            class_id=class_id,
+            subject_ref=subject_ref,
+            subject_name=subject_name,
+            teacher_person_id=teacher_id,
+            teacher_account_id=account_id if active else None,
+        )
+        for class_id, subject_ref, subject_name, teacher_id, account_id, active in (
+            TeachingAssignment.objects.filter(
+                school_class__school_id=school_id, school_class__year_id=year["pk"]
+            ).values_list(
+                "school_class_id",
+                "subject__sourced_id",
+                "subject__name",
+                "teacher_id",
+                "teacher__account__id",
+                "teacher__account__is_active",
+            )
+        )
+    )
+    return SchoolRoster(
+        school_id=school_id,
+        school_ref=school["sourced_id"],
+        school_name=school["name"],
+        year=year["start_year"],
+        year_ref=year["sourced_id"],
+        classes=classes,
+        staff=staff,
+        students=students,
+        guardians=guardians,
+        teaching=teaching,
+    )
+
+
+def roster_leave_reasons(*, school_id: int, person_ids: list[int]) -> dict[int, str]:
+    """Why people are no longer in a school's roster, as far as the journal knows: per person the
+    latest ``end_reason`` of their enrolments in the school (``expelled``, ``graduated``,
+    ``restore_cancelled``, ``transferred``, ``promoted``) or ``staff_left`` for staff who left; a parent
+    gets the reason of their ward who left most recently. People with nothing to say are missing."""
+    from parta.journal.models import Enrolment, Guardianship, StaffAssignment
+
+    reasons: dict[int, str] = {}
+    ids = list(person_ids)
+    for person_id, reason in (
+        Enrolment.objects.filter(student_id__in=ids, school_class__school_id=school_id, ends_on__isnull=False)
+        .order_by("ends_on", "pk")
+        .values_list("student_id", "end_reason")
+    ):
+        reasons[person_id] = reason
+    for person_id in StaffAssignment.objects.filter(
+        person_id__in=ids, school_id=school_id, ends_on__isnull=False
+    ).values_list("person_id", flat=True):
+        reasons.setdefault(person_id, "staff_left")
+    missing = [pid for pid in ids if pid not in reasons]
+    if missing:
+        for guardian_id, reason in (
+            Guardianship.objects.filter(
+                guardian_id__in=missing,
+                student__enrolments__school_class__school_id=school_id,
+                student__enrolments__ends_on__isnull=False,
+            )
+            .order_by("student__enrolments__ends_on", "student__enrolments__pk")
+            .values_list("guardian_id", "student__enrolments__end_reason")
+        ):
+            reasons[guardian_id] = reason
+    return reasons
+
+
+def roster_restored(*, school_id: int, person_ids: list[int]) -> set[int]:
+    """Of these people, the students whose open enrolment in the school came from «Восстановить», and the
+    guardians of such students."""
+    from parta.journal.models import Guardianship, RegistryEntry, RegistryStatus
+
+    restored = set(
+        RegistryEntry.objects.filter(
+            school_id=school_id,
+            status=RegistryStatus.RESTORED,
+            restore_enrolment__ends_on__isnull=True,
+            restore_enrolment__isnull=False,
+        ).values_list("student_id", flat=True)
+    )
+    wanted = set(person_ids)
+    guardians = set(
+        Guardianship.objects.filter(student_id__in=restored, guardian_id__in=wanted).values_list(
+            "guardian_id", flat=True
+        )
+    )
+    return (restored & wanted) | guardians
+
+
+def roster_events_subscribe(*, callback: Any, key: str) -> None:
+    """Call ``callback(event)`` with a :class:`RosterEvent` whenever an outbox row is written (inside the
+    writer's transaction: use ``transaction.on_commit`` for work that must see the commit). Subscribing the
+    same ``key`` again replaces nothing and adds nothing."""
+    from django.db.models.signals import post_save
+
+    from parta.journal.models import OutboxEvent
+
+    def receiver(sender: Any, instance: Any, created: bool, **_: Any) -> None:
+        if created:
+            callback(
+                RosterEvent(
+                    id=instance.pk,
+                    kind=instance.kind,
+                    school_id=instance.school_id,
+                    payload=dict(instance.payload),
+                )
+            )
+
+    post_save.connect(receiver, sender=OutboxEvent, dispatch_uid=f"roster-events:{key}", weak=False)
+
+
+# --- the new school year, as the integration's «Сферум» section tells it ---------------------------------
+
+
+@dataclass(frozen=True)
+class YearMove:
+    """The current school year into which the rollover moved the account's person (or a child)."""
+
+    year_ref: str  # the year's sourcedId
+    year_title: str  # «2027/2028»
+
+
+def account_year_move(*, account_id: int) -> YearMove | None:
+    """The current year, if the rollover promoted the account's student (or one of a parent's children)
+    with the class into it (an enrolment ended ``promoted`` in the previous year and one is open now);
+    else ``None``. Graduates, newcomers and teachers were not moved."""
+    from parta.journal import queries
+    from parta.journal.models import AcademicYear, Account, EndReason, Enrolment
+
+    account = Account.objects.filter(pk=account_id).first()
+    current = AcademicYear.objects.filter(is_current=True).first()
+    if account is None or account.person_id is None or current is None:
+        return None
+    people = [account.person_id, *(child.pk for child in queries.children_of(account.person_id))]
+    moved = Enrolment.objects.filter(
+        student_id__in=people,
+        end_reason=EndReason.PROMOTED,
+        school_class__year__start_year=current.start_year - 1,
+        student__enrolments__ends_on__isnull=True,
+        student__enrolments__school_class__year=current,
+    ).exists()
+    return YearMove(year_ref=current.sourced_id, year_title=current.title) if moved else None
+
+
+def account_names(*, account_ids: list[int]) -> dict[int, str]:
+    """Account id → the person's short name («Петров П. С.») or the login, for plans and histories."""
+    from parta.journal.models import Account
+
+    names: dict[int, str] = {}
+    for pk, username, last, first, middle in Account.objects.filter(pk__in=list(account_ids)).values_list(
+        "pk", "username", "person__last_name", "person__first_name", "person__middle_name"
+    ):
+        initials = " ".join(f"{part[0]}." for part in (first, middle) if part)
+        names[pk] = f"{last} {initials}".strip() if last else username
+    return names

@@ -1,1 +1,33 @@
-"""Filled by the issue that builds this app; the package exists so the import contracts can name it."""
+from parta.integration.models.bindings import Binding, BindingEvent, BindingEventKind, BindingState
+from parta.integration.models.ledger import (
+    SyncChange,
+    SyncChangeKind,
+    SyncCursor,
+    SyncGroup,
+    SyncMember,
+    SyncReason,
+    SyncSchool,
+    SyncStatus,
+)
+from parta.integration.models.link_requests import LinkRequestState, MessengerLinkRequest
+from parta.integration.models.notices import NewYearNotice
+from parta.integration.models.webhooks import ReceivedWebhook
+
+__all__ = [
+    "Binding",
+    "BindingEvent",
+    "BindingEventKind",
+    "BindingState",
+    "LinkRequestState",
+    "MessengerLinkRequest",
+    "NewYearNotice",
+    "ReceivedWebhook",
+    "SyncChange",
+    "SyncChangeKind",
+    "SyncCursor",
+    "SyncGroup",
+    "SyncMember",
+    "SyncReason",
+    "SyncSchool",
+    "SyncStatus",
+]

@@ -11,6 +11,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def no_partners():
+    """The journal alone: the installed plugins (the «Сферум» integration) unregistered for the test."""
+    from parta.journal import public
+
+    registered = public.partners()
+    for partner in registered:
+        public.partner_unregister(key=partner.key)
+    yield
+    for partner in registered:
+        public.partner_register(partner=partner)
+
+
+@pytest.fixture
 def school_day():
     """A 5А with a class teacher, a student, their parent, and this week's lessons (one online)."""
     school_class = factories.school_class(grade=5, letter="А")
@@ -121,7 +134,7 @@ def test_teacher_cannot_open_a_class_of_another_school(client: Client, school_da
     assert response.status_code == 404
 
 
-def test_account_settings_has_the_tabs_of_the_manuals(client: Client, school_day) -> None:
+def test_account_settings_has_the_tabs_of_the_manuals(client: Client, school_day, no_partners) -> None:
     client = _signed_in(client, school_day["teacher"], "teach")
     page = client.get("/settings/").content.decode()
     for tab in ("Профиль", "Пароль", "Партнеры", "Безопасность"):
@@ -144,7 +157,7 @@ def test_password_change_keeps_the_user_signed_in(client: Client, school_day) ->
 
 
 def test_registered_partner_appears_in_partners_security_and_the_chats_icon(
-    client: Client, school_day
+    client: Client, school_day, no_partners
 ) -> None:
     from parta.journal import public
 
@@ -169,6 +182,6 @@ def test_registered_partner_appears_in_partners_security_and_the_chats_icon(
         public.partner_unregister(key="test-messenger")
 
 
-def test_chats_icon_without_a_messenger_explains_why(client: Client, school_day) -> None:
+def test_chats_icon_without_a_messenger_explains_why(client: Client, school_day, no_partners) -> None:
     page = _signed_in(client, school_day["student"], "pupil").get("/chats/").content.decode()
     assert "не подключила к журналу мессенджер" in page

@@ -10,5 +10,6 @@ admin.site.index_title = "Школа"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("integration/", include("parta.integration.urls")),  # «Интеграция со Сферум»
     path("", include("parta.journal.urls")),
 ]

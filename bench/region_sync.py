@@ -1,0 +1,283 @@
+"""Roster → chats at region scale on PostgreSQL: the initial full sync and a reconcile with nothing to do,
+both sides running (the platform as its real server, the journal's `parta sync --all`).
+
+    .venv/bin/python bench/region_sync.py --students 20000          # generate, link half, sync twice
+    .venv/bin/python bench/region_sync.py --students 20000 --reuse  # keep the generated journal database
+
+1. the journal's region: ``bench/generate_region.py --students N --database parta_sync_journal`` (skipped
+   with ``--reuse`` when the database exists);
+2. the platform's database ``parta_sync_platform`` dropped, created and migrated; a journal client with an
+   API token; every school an organization; **half** of the journal's accounts (even ids) get an ID
+   account, an educational profile, a membership and a link in each school of their roles (bulk inserts);
+   the journal gets the matching active bindings (``integration_binding``) and an empty ledger;
+3. the platform's server (uvicorn, as ``parta serve platform``) on a free port;
+4. ``parta journal sync --all`` twice, timed: the initial full sync (every chat created) and the no-op
+   reconcile (desired state computed and diffed for every school, nothing sent).
+
+Prints the sizes, both times and a line ready for RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+TOKEN = "pj_sync_bench_" + "x" * 32
+NS = uuid.UUID("6f1c2d9e-5a1b-4c1d-8e1f-000000000000")
+
+LINKS_SQL = """
+SELECT DISTINCT a.id, s.sourced_id, r.role FROM (
+  SELECT e.student_id AS person_id, c.school_id, 'student' AS role
+    FROM journal_enrolment e JOIN journal_schoolclass c ON c.id = e.school_class_id
+    JOIN journal_academicyear y ON y.id = c.year_id AND y.is_current WHERE e.ends_on IS NULL
+  UNION ALL
+  SELECT g.guardian_id, c.school_id, 'parent' FROM journal_guardianship g
+    JOIN journal_enrolment e ON e.student_id = g.student_id AND e.ends_on IS NULL
+    JOIN journal_schoolclass c ON c.id = e.school_class_id
+    JOIN journal_academicyear y ON y.id = c.year_id AND y.is_current
+  UNION ALL
+  SELECT sa.person_id, sa.school_id, 'teacher' FROM journal_staffassignment sa WHERE sa.ends_on IS NULL
+) r JOIN journal_account a ON a.person_id = r.person_id AND a.is_active AND a.id % 2 = 0
+JOIN journal_school s ON s.id = r.school_id
+"""
+
+PLATFORM_SETUP = r"""
+import hashlib, sys, uuid, json
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from oauth2_provider.models import Application
+from parta.identity.models import Account, EducationalProfile, JournalClient
+from parta.messenger.models import Link, Membership, Organization
+
+data = json.load(open(sys.argv[1]))
+call_command("migrate", verbosity=0)
+now = timezone.now()
+with transaction.atomic():
+    app = Application.objects.create(name="Бенчмарк", client_id="bench-journal",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="http://127.0.0.1:8000/integration/callback/", algorithm=Application.RS256_ALGORITHM)
+    client = JournalClient.objects.create(application=app, display_name="Бенчмарк",
+        api_token_digest=hashlib.sha256(data["token"].encode()).hexdigest())
+    orgs = {ref: Organization.objects.create(client=client, ref=ref, name=name)
+            for ref, name in data["schools"]}
+    subs = sorted({sub for sub, _, _ in data["links"]})
+    accounts = Account.objects.bulk_create(
+        [Account(phone=f"+79{i:09d}", password="!") for i in range(len(subs))], batch_size=5000)
+    profiles = EducationalProfile.objects.bulk_create([
+        EducationalProfile(account=a, sub=uuid.UUID(sub), last_name="Пользователь", first_name=f"№{i}",
+                           birth_date="1990-01-01", gender="male")
+        for i, (a, sub) in enumerate(zip(accounts, subs))], batch_size=5000)
+    by_sub = {str(p.sub): p for p in profiles}
+    seen = set()
+    members, links = [], []
+    for sub, ref, account in data["links"]:
+        if (sub, ref) in seen:
+            continue
+        seen.add((sub, ref))
+        members.append(Membership(organization=orgs[ref], profile=by_sub[sub], is_student=True))
+        links.append(Link(client=client, organization=orgs[ref], profile=by_sub[sub], profile_sub=sub,
+                          journal_account_ref=str(account), roles=["student"], created_at=now,
+                          updated_at=now))
+    Membership.objects.bulk_create(members, batch_size=5000)
+    Link.objects.bulk_create(links, batch_size=5000)
+with connection.cursor() as cursor:
+    cursor.execute("VACUUM ANALYZE")
+print(len(profiles), len(links))
+"""
+
+
+def recreate(name: str) -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def exists(name: str) -> bool:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    import json
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=20_000)
+    parser.add_argument("--reuse", action="store_true", help="Keep the journal's database if it exists.")
+    options = parser.parse_args()
+    journal_db, platform_db = "parta_sync_journal", "parta_sync_platform"
+    journal_url = f"{SERVER}/{journal_db}"
+    if not (options.reuse and exists(journal_db)):
+        subprocess.run(
+            [
+                sys.executable,
+                "bench/generate_region.py",
+                "--students",
+                str(options.students),
+                "--database",
+                journal_db,
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    started = time.perf_counter()
+    with psycopg.connect(journal_url, autocommit=True) as conn:
+        conn.execute(
+            "DELETE FROM integration_syncchange; DELETE FROM integration_syncmember; "
+            "DELETE FROM integration_syncgroup; DELETE FROM integration_syncschool; "
+            "DELETE FROM integration_binding"
+        )
+        rows = conn.execute(LINKS_SQL).fetchall()
+        schools = conn.execute("SELECT sourced_id, name FROM journal_school ORDER BY id").fetchall()
+        students = conn.execute("SELECT count(*) FROM journal_enrolment WHERE ends_on IS NULL").fetchone()[0]
+        accounts = conn.execute("SELECT count(*) FROM journal_account").fetchone()[0]
+        links = [(str(uuid.uuid5(NS, str(account))), ref, account) for account, ref, _ in rows]
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY integration_binding (account_id, role, org_ref, profile_sub, profile_name, phone, "
+                "link_id, state, created_at, linked_at, end_reason, cleanup_needed) FROM STDIN"
+            ) as copy,
+        ):
+            for (account, ref, role), (sub, _, _) in zip(rows, links, strict=True):
+                copy.write_row(
+                    (
+                        account,
+                        role,
+                        ref,
+                        sub,
+                        "",
+                        "",
+                        f"{account}-{ref}",
+                        "active",
+                        "2026-09-01",
+                        "2026-09-01",
+                        "",
+                        False,
+                    )
+                )
+        # one live binding per account and role: the bench keeps the first school of a role
+        conn.execute(
+            "DELETE FROM integration_binding b USING integration_binding o WHERE "
+            "b.account_id = o.account_id AND b.role = o.role AND b.id > o.id"
+        )
+        conn.execute("VACUUM ANALYZE")
+    recreate(platform_db)
+    env = dict(
+        os.environ,
+        PARTA_LOG_LEVEL="ERROR",
+        PARTA_PLATFORM_DATABASE_URL=f"{SERVER}/{platform_db}",
+        DJANGO_SETTINGS_MODULE="parta.sites.platform.settings",
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"token": TOKEN, "schools": schools, "links": links}, handle)
+    out = subprocess.run(
+        [sys.executable, "-c", PLATFORM_SETUP, handle.name],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    print(
+        f"setup: {students:,} students, {accounts:,} accounts, {len(schools):,} schools; linked "
+        f"{out[0]} profiles with {out[1]} links, in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "parta.sites.platform.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        import requests
+
+        for _ in range(300):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        journal_env = dict(
+            os.environ,
+            PARTA_LOG_LEVEL="ERROR",
+            PARTA_JOURNAL_DATABASE_URL=journal_url,
+            PARTA_INTEGRATION_CREDENTIALS_FILE="",
+            PARTA_INTEGRATION_API_TOKEN=TOKEN,
+            PARTA_INTEGRATION_CLIENT_ID="bench-journal",
+            PARTA_INTEGRATION_CLIENT_SECRET="bench-unused",  # noqa: S106 -- no OIDC in the bench
+            PARTA_INTEGRATION_ISSUER=f"http://127.0.0.1:{port}/id",
+            PARTA_INTEGRATION_TIMEOUT="600",
+            PARTA_SYNC_HOLD_MIN="100000000",
+        )
+        times = []
+        for label in ("initial full sync", "no-op reconcile"):
+            started = time.perf_counter()
+            result = subprocess.run(
+                [sys.executable, "-m", "parta.cli", "journal", "sync", "--all", "-v", "0"],
+                env=journal_env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            times.append(time.perf_counter() - started)
+            print(
+                f"{label}: {times[-1]:.1f} s — {result.stdout.strip()} {result.stderr.strip()[-300:]}",
+                file=sys.stderr,
+            )
+            if result.returncode:
+                raise SystemExit(result.returncode)
+        with psycopg.connect(journal_url) as conn:
+            groups, members, changes = conn.execute(
+                "SELECT (SELECT count(*) FROM integration_syncgroup), (SELECT count(*) FROM "
+                "integration_syncmember), (SELECT count(*) FROM integration_syncchange)"
+            ).fetchone()
+        print(f"ledger: {groups:,} chats, {members:,} members, {changes:,} changes recorded", file=sys.stderr)
+        print(
+            f"| {time.strftime('%Y-%m-%d')} | region_sync | {students:,} students, {len(schools):,} schools, "
+            f"{out[1]} links | initial {times[0]:.1f} s | no-op {times[1]:.1f} s | {groups:,} chats, "
+            f"{members:,} members |"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

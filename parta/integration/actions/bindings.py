@@ -1,0 +1,314 @@
+"""Linking a journal account to an educational profile, and unlinking it — on both sides, or neither.
+
+``binding_create`` (after «Привязать»):
+  1. under a lock on the account's rows, refuse what the rules refuse, and store the bindings as
+     ``pending`` (never shown as linked);
+  2. ask the platform: ``PUT /orgs/{ref}`` and the idempotent ``POST /links`` per school;
+  3. mark them ``active`` with the link ids.
+  A refusal by the platform (409) or no answer marks them ``failed``; a link the platform may have made
+  while we did not hear its answer is found and deleted by :func:`bindings_repair` (called before every
+  new linking of the account and by ``parta journal integration_repair``), and a repeat of the same
+  linking reuses it (``POST /links`` is idempotent). If storing ``active`` fails after the platform said
+  yes, the links are deleted again.
+
+``binding_end`` (after «Да» / «Отвязать», or by the operator with a reason): ``DELETE /links/{id}``
+first; only when the platform confirms (or no longer knows the link) are the rows ended.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from parta.integration.actions.audit import binding_event_record
+from parta.integration.actions.errors import LinkError, UnlinkError
+from parta.integration.actions.rules import profile_owner_check
+from parta.integration.conf import Config, unlink_policy
+from parta.integration.models import Binding, BindingEventKind, BindingState
+from parta.integration.oidc import ProfileClaims
+from parta.integration.platform_api import (
+    LinkDisplay,
+    PlatformClient,
+    PlatformRefusedError,
+    PlatformUnavailableError,
+)
+from parta.journal.public import AccountInfo, account_info
+
+logger = logging.getLogger(__name__)
+
+# Journal roles → the platform's roles (API v1: student|parent|teacher|staff).
+PLATFORM_ROLES = {"teacher": "teacher", "administrator": "staff", "parent": "parent", "student": "student"}
+
+ALREADY_ELSEWHERE = (
+    "Этот учебный профиль «Сферум» уже привязан к другой учётной записи журнала. Если на ваш номер "
+    "телефона уже совершена привязка, не привязывайте его к другой учётной записи, а войдите в журнал "
+    "под уже существующей учётной записью."
+)
+NO_ROLE = (
+    "У вашей учётной записи пока нет роли в школе (ни класса, ни детей, ни должности), поэтому её не к "
+    "чему привязать. Обратитесь к администратору школы."
+)
+
+
+def journal_account_ref(account_id: int) -> str:
+    return str(account_id)
+
+
+def _lock_account(account_id: int) -> None:
+    """Serialise bindings of one account (and the check of one profile) — one short transaction."""
+    get_user_model().objects.select_for_update().filter(pk=account_id).first()
+
+
+def _client(config: Config) -> PlatformClient:
+    return PlatformClient(config)
+
+
+def binding_create(
+    *, config: Config, account_id: int, claims: ProfileClaims, actor_id: int | None = None
+) -> list[Binding]:
+    """Bind every role of the account to the profile in ``claims`` (after «Привязать»)."""
+    account = account_info(account_id=account_id)
+    if account is None or not account.roles:
+        raise LinkError(NO_ROLE)
+    try:
+        profile_owner_check(account=account, claims=claims)
+    except LinkError as refused:
+        binding_event_record(
+            kind=BindingEventKind.LINK_REFUSED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=claims.sub,
+            reason="owner",
+            message=str(refused),
+        )
+        raise
+    bindings_repair(config=config, account_id=account_id)
+
+    with transaction.atomic():
+        _lock_account(account_id)
+        live = Binding.objects.filter(state__in=[BindingState.PENDING, BindingState.ACTIVE])
+        if live.filter(profile_sub=claims.sub).exclude(account_id=account_id).exists():
+            binding_event_record(
+                kind=BindingEventKind.LINK_REFUSED,
+                account_id=account_id,
+                actor_id=actor_id,
+                profile_sub=claims.sub,
+                reason="elsewhere",
+            )
+            raise LinkError(ALREADY_ELSEWHERE)
+        if live.filter(account_id=account_id).exists():
+            raise LinkError(
+                "Ваша учётная запись уже привязана к учебному профилю «Сферум». Чтобы привязать другой "
+                "профиль, сначала отвяжите текущий."
+            )
+        rows = [
+            Binding.objects.create(
+                account_id=account_id,
+                role=role.role,
+                org_ref=role.school_ref,
+                profile_sub=claims.sub,
+                profile_name=claims.full_name,
+                phone=claims.phone,
+                state=BindingState.PENDING,
+            )
+            for role in account.roles
+        ]
+        binding_event_record(
+            kind=BindingEventKind.LINK_STARTED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=claims.sub,
+            roles=[row.role for row in rows],
+        )
+
+    try:
+        link_ids = _platform_link(config=config, account=account, claims=claims)
+    except PlatformRefusedError as refused:
+        _fail(rows, cleanup=False)
+        binding_event_record(
+            kind=BindingEventKind.LINK_REFUSED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=claims.sub,
+            reason="platform",
+            status=refused.status,
+            message=refused.detail,
+        )
+        if refused.status == 409:
+            raise LinkError(refused.detail or ALREADY_ELSEWHERE) from refused
+        raise LinkError(
+            refused.detail or "Сферум отклонил привязку. Попробуйте ещё раз или обратитесь в поддержку."
+        ) from refused
+    except PlatformUnavailableError as error:
+        _fail(rows, cleanup=True)
+        binding_event_record(
+            kind=BindingEventKind.LINK_FAILED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=claims.sub,
+            error=str(error)[:500],
+        )
+        raise
+
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            for row in rows:
+                row.link_id = link_ids[row.org_ref]
+                row.state = BindingState.ACTIVE
+                row.linked_at = now
+                row.save(update_fields=["link_id", "state", "linked_at"])
+            binding_event_record(
+                kind=BindingEventKind.LINKED,
+                account_id=account_id,
+                actor_id=actor_id,
+                profile_sub=claims.sub,
+                links=sorted(set(link_ids.values())),
+            )
+    except Exception:
+        logger.exception("storing the binding of account %s failed; undoing it on the platform", account_id)
+        _undo_links(config=config, link_ids=set(link_ids.values()))
+        _fail(rows, cleanup=True)
+        raise
+    return rows
+
+
+def _platform_link(*, config: Config, account: AccountInfo, claims: ProfileClaims) -> dict[str, str]:
+    """PUT each school and POST one link per school; the link id by school ref."""
+    by_school: dict[str, list[str]] = defaultdict(list)
+    labels: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for role in account.roles:
+        by_school[role.school_ref].append(PLATFORM_ROLES[role.role])
+        labels[role.school_ref].append(role.label)
+        names[role.school_ref] = role.school_name
+    person = account.person
+    link_ids: dict[str, str] = {}
+    with _client(config) as api:
+        for org_ref, roles in by_school.items():
+            api.org_put(org_ref=org_ref, name=names[org_ref])
+            link = api.link_create(
+                profile_sub=claims.sub,
+                org_ref=org_ref,
+                journal_account_ref=journal_account_ref(account.id),
+                roles=sorted(set(roles)),
+                display=LinkDisplay(
+                    first_name=person.first_name if person else claims.given_name,
+                    last_name=person.last_name if person else claims.family_name,
+                    middle_name=person.middle_name if person else claims.middle_name,
+                    position=", ".join(labels[org_ref]),
+                ),
+            )
+            link_ids[org_ref] = link.id
+    return link_ids
+
+
+def _fail(rows: list[Binding], *, cleanup: bool) -> None:
+    Binding.objects.filter(pk__in=[row.pk for row in rows]).update(
+        state=BindingState.FAILED, ended_at=timezone.now(), cleanup_needed=cleanup
+    )
+
+
+def _undo_links(*, config: Config, link_ids: set[str]) -> None:
+    try:
+        with _client(config) as api:
+            for link_id in sorted(link_ids):
+                api.link_delete(link_id=link_id)
+    except (PlatformUnavailableError, PlatformRefusedError):
+        logger.warning("could not undo links %s; integration_repair will", sorted(link_ids))
+
+
+def bindings_repair(*, config: Config, account_id: int) -> int:
+    """Delete the account's links on the platform that no active binding holds (after a lost answer).
+
+    Runs only when a failed binding of the account is marked ``cleanup_needed``; returns how many links
+    it deleted. A platform that is still down leaves the mark for the next time.
+    """
+    marked = Binding.objects.filter(account_id=account_id, cleanup_needed=True)
+    if not marked.exists():
+        return 0
+    active = Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE)
+    keep = set(active.values_list("link_id", flat=True))
+    try:
+        with _client(config) as api:
+            stray = [
+                link
+                for link in api.links(journal_account_ref=journal_account_ref(account_id))
+                if link.id not in keep
+            ]
+            for link in stray:
+                api.link_delete(link_id=link.id)
+    except (PlatformUnavailableError, PlatformRefusedError) as error:
+        logger.warning("repair of account %s postponed: %s", account_id, error)
+        return 0
+    marked.update(cleanup_needed=False)
+    if stray:
+        binding_event_record(
+            kind=BindingEventKind.REPAIRED, account_id=account_id, links=[link.id for link in stray]
+        )
+    return len(stray)
+
+
+def unlink_allowed(*, account_id: int) -> bool:
+    """May the person unlink by themselves? Only when every bound role's policy is ``self``."""
+    roles = Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).values_list(
+        "role", flat=True
+    )
+    return all(unlink_policy(role) == "self" for role in roles)
+
+
+def binding_end(
+    *,
+    config: Config,
+    account_id: int,
+    actor_id: int | None,
+    reason: str = "",
+    by_operator: bool = False,
+) -> int:
+    """End the account's active bindings on the platform and here; the number of rows ended."""
+    if not by_operator and not unlink_allowed(account_id=account_id):
+        raise UnlinkError(
+            "Отвязать учебный профиль от вашей учётной записи можно только через службу технической "
+            "поддержки."
+        )
+    rows = list(Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).order_by("pk"))
+    if not rows:
+        return 0
+    link_ids = sorted({row.link_id for row in rows if row.link_id})
+    try:
+        with _client(config) as api:
+            for link_id in link_ids:
+                api.link_delete(link_id=link_id)
+    except (PlatformUnavailableError, PlatformRefusedError) as error:
+        binding_event_record(
+            kind=BindingEventKind.UNLINK_FAILED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=rows[0].profile_sub,
+            error=str(error)[:500],
+        )
+        if isinstance(error, PlatformRefusedError):
+            raise PlatformUnavailableError(str(error)) from error
+        raise
+    with transaction.atomic():
+        _lock_account(account_id)
+        ended = Binding.objects.filter(pk__in=[row.pk for row in rows], state=BindingState.ACTIVE).update(
+            state=BindingState.ENDED,
+            ended_at=timezone.now(),
+            ended_by_id=actor_id,
+            end_reason=reason or ("по решению поддержки" if by_operator else "отвязано пользователем"),
+        )
+        binding_event_record(
+            kind=BindingEventKind.UNLINKED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=rows[0].profile_sub,
+            links=link_ids,
+            reason=reason,
+            by_operator=by_operator,
+        )
+    return ended

@@ -1,0 +1,124 @@
+"""``parta sync`` (or ``parta journal sync``): chats reconciled with the journal (docs/sync.md)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from parta.integration.actions.sync import sync_approve, sync_outbox_pump, sync_plan, sync_school
+from parta.integration.models import SyncReason, SyncSchool, SyncStatus
+from parta.integration.sync.plan import SchoolPlan
+from parta.journal.public import account_names, school_ids_by_ref, schools_all
+
+CHANGE_SIGNS = {"added": "+", "removed": "−", "admin_granted": "★", "admin_revoked": "☆"}
+CHANGE_WORDS = {
+    "added": "добавить",
+    "removed": "удалить",
+    "admin_granted": "сделать администратором",
+    "admin_revoked": "снять с администраторов",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Синхронизация чатов школ с журналом: «Учительская», классные и родительские чаты. Отправляет на "
+        "платформу только изменения; повторный запуск ничего не меняет."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--all", action="store_true", help="Все школы.")
+        parser.add_argument(
+            "--school", action="append", default=[], metavar="ШКОЛА", help="Номер (id) или sourcedId школы."
+        )
+        parser.add_argument("--pending", action="store_true", help="Школы, ждущие синхронизации.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Показать план по каждому чату с причинами, ничего не меняя.",
+        )
+        parser.add_argument(
+            "--approve-removals",
+            action="store_true",
+            help="Подтвердить удаление участников сверх порога безопасности (max(1 %%, 500) на школу).",
+        )
+
+    def _schools(self, options: dict[str, Any]) -> list[int]:
+        if options["all"]:
+            return [s.id for s in schools_all()]
+        ids: list[int] = []
+        refs = [value for value in options["school"] if not value.isdigit()]
+        ids += [int(value) for value in options["school"] if value.isdigit()]
+        found = school_ids_by_ref(refs=refs) if refs else {}
+        missing = [ref for ref in refs if ref not in found]
+        if missing:
+            raise CommandError(f"Школа не найдена: {', '.join(missing)}.")
+        ids += list(found.values())
+        if options["pending"]:
+            sync_outbox_pump()
+            ids += list(
+                SyncSchool.objects.exclude(status=SyncStatus.IDLE).values_list("school_id", flat=True)
+            )
+        if not ids:
+            raise CommandError("Укажите --all, --pending или --school ШКОЛА.")
+        return sorted(set(ids))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ids = self._schools(options)
+        quiet = options.get("verbosity", 1) == 0
+        err = getattr(self.stderr, "_out", sys.stderr)
+        if options["dry_run"]:
+            for school_id in tqdm(ids, desc="Школы", unit=" шк.", file=err, disable=quiet or len(ids) < 2):
+                plan = sync_plan(school_id=school_id)
+                if plan is None:
+                    self.stdout.write(f"Школа {school_id} не найдена.")
+                    continue
+                self._print_plan(plan)
+            self.stdout.write(
+                "Это план: ничего не изменено. Чтобы синхронизировать, запустите без --dry-run."
+            )
+            return
+        if options["approve_removals"]:
+            sync_approve(school_ids=ids, actor="parta sync --approve-removals")
+        totals = {"ok": 0, "held": 0, "failed": 0}
+        with tqdm(ids, desc="Школы", unit=" шк.", file=err, disable=quiet) as bar:
+            for school_id in bar:
+                result = sync_school(school_id=school_id, force=True, approve=options["approve_removals"])
+                totals[result.status] = totals.get(result.status, 0) + 1
+                if result.status != "ok" or options.get("verbosity", 1) > 1:
+                    name = result.plan.name if result.plan else f"школа {school_id}"
+                    bar.write(f"{name}: {result.message}", file=err)
+        self.stdout.write(
+            f"Школ синхронизировано: {totals['ok']}; ждут подтверждения: {totals['held']}; "
+            f"с ошибкой (будет повтор): {totals['failed']}."
+        )
+        if totals["held"] or totals["failed"]:
+            raise CommandError("Не все школы синхронизированы: см. сообщения выше.")
+
+    def _print_plan(self, plan: SchoolPlan) -> None:
+        self.stdout.write(f"{plan.name} (школа {plan.school_id}):")
+        if not plan.groups:
+            self.stdout.write("  изменений нет")
+            return
+        names = account_names(account_ids=sorted({c.account_id for g in plan.groups for c in g.changes}))
+        for group in plan.groups:
+            if group.is_new:
+                head = f"«{group.title}» — новый чат"
+            elif group.archived:
+                head = f"«{group.title}» — в архив"
+            elif group.old_title != group.title:
+                head = f"«{group.old_title}» → «{group.title}» — переименовать"
+            else:
+                head = f"«{group.title}»"
+            self.stdout.write(f"  {head}")
+            for change in group.changes:
+                who = names.get(change.account_id, f"учётная запись {change.account_id}")
+                self.stdout.write(
+                    f"    {CHANGE_SIGNS[change.change]} {who}: {CHANGE_WORDS[change.change]} — "
+                    f"{SyncReason(change.reason).label}"
+                )
+        self.stdout.write(
+            f"  итого: изменений {plan.changes}, удалений {plan.removals} из {plan.applied_members}"
+        )

@@ -1,0 +1,39 @@
+"""Reads of the integration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parta.integration.models import Binding, BindingState
+
+
+@dataclass(frozen=True)
+class Linked:
+    """The account's live link: its profile and the schools it is bound in."""
+
+    profile_sub: str
+    profile_name: str
+    phone: str
+    org_refs: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+def linked(*, account_id: int) -> Linked | None:
+    rows = list(Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).order_by("pk"))
+    if not rows:
+        return None
+    return Linked(
+        profile_sub=rows[0].profile_sub,
+        profile_name=rows[0].profile_name,
+        phone=rows[0].phone,
+        org_refs=tuple(dict.fromkeys(row.org_ref for row in rows)),
+        roles=tuple(row.role for row in rows),
+    )
+
+
+def phone_section(e164: str) -> str:
+    """``+7(952) 111-11-11`` — «Телефон, привязанный к Сферум» as manual 003 writes the mask."""
+    digits = e164.removeprefix("+")
+    if len(digits) == 11 and digits.startswith("7"):
+        return f"+7({digits[1:4]}) {digits[4:7]}-{digits[7:9]}-{digits[9:11]}"
+    return e164

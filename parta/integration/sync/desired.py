@@ -1,0 +1,190 @@
+"""The desired state of one school's chats: groups and their members by profile ``sub``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from parta.integration.models import Binding, BindingState
+from parta.journal.public import SchoolRoster, school_roster
+
+KIND_LABELS = {
+    "staff": "Учительская",
+    "class": "Классный чат",
+    "parents": "Родительский чат",
+    "subject": "Предметный чат",
+}
+
+DEFAULT_TITLES = {
+    "staff": "Учительская — {school}",
+    "class": "{class_title} класс",
+    "parents": "{class_title} Родители",
+    "subject": "{class_title} {subject}",
+}
+
+
+def titles() -> dict[str, str]:
+    configured = dict(getattr(settings, "PARTA_SYNC_TITLES", {}) or {})
+    return {key: str(configured.get(key) or default) for key, default in DEFAULT_TITLES.items()}
+
+
+def subject_chats_enabled() -> bool:
+    return bool(getattr(settings, "PARTA_SYNC_SUBJECT_CHATS", False))
+
+
+@dataclass(frozen=True)
+class Member:
+    sub: str
+    account_id: int
+    person_id: int
+    admin: bool
+
+
+@dataclass
+class DesiredGroup:
+    ref: str
+    kind: str
+    title: str
+    subject: str = ""
+    members: dict[str, Member] = field(default_factory=dict)  # by sub
+
+    def put(self, *, sub: str, account_id: int, person_id: int, admin: bool) -> None:
+        found = self.members.get(sub)
+        self.members[sub] = Member(sub, account_id, person_id, admin or (found.admin if found else False))
+
+
+@dataclass(frozen=True)
+class Linked:
+    sub: str
+    linked_at_ts: float  # POSIX seconds, 0 when unknown
+
+
+@dataclass
+class DesiredSchool:
+    school_id: int
+    org_ref: str
+    name: str
+    year: int | None
+    groups: dict[str, DesiredGroup]  # by ref
+    linked: dict[int, Linked]  # account id → its profile, for every account of the roster that is linked
+
+
+def group_refs(cohort_ref: str) -> tuple[str, str]:
+    return f"class-{cohort_ref}", f"parents-{cohort_ref}"
+
+
+def active_subs(account_ids: set[int]) -> dict[int, Linked]:
+    """Account id → its linked profile, for the accounts with an active binding."""
+    found: dict[int, Linked] = {}
+    ids = sorted(account_ids)
+    for start in range(0, len(ids), 5000):
+        for account_id, sub, linked_at in (
+            Binding.objects.filter(account_id__in=ids[start : start + 5000], state=BindingState.ACTIVE)
+            .order_by("pk")
+            .values_list("account_id", "profile_sub", "linked_at")
+        ):
+            found[account_id] = Linked(sub, linked_at.timestamp() if linked_at else 0.0)
+    return found
+
+
+def desired_from_roster(roster: SchoolRoster, linked: dict[int, Linked]) -> DesiredSchool:
+    names = titles()
+    groups: dict[str, DesiredGroup] = {}
+    staff = DesiredGroup(ref="staff", kind="staff", title=names["staff"].format(school=roster.school_name))
+    groups[staff.ref] = staff
+    for person in roster.staff:
+        if person.account_id in linked:
+            staff.put(
+                sub=linked[person.account_id].sub,
+                account_id=person.account_id,
+                person_id=person.person_id,
+                admin=False,
+            )
+    by_class: dict[int, tuple[DesiredGroup, DesiredGroup]] = {}
+    for school_class in roster.classes:
+        class_ref, parents_ref = group_refs(school_class.cohort_ref)
+        pair = (
+            DesiredGroup(
+                ref=class_ref,
+                kind="class",
+                title=names["class"].format(class_title=school_class.title, school=roster.school_name),
+            ),
+            DesiredGroup(
+                ref=parents_ref,
+                kind="parents",
+                title=names["parents"].format(class_title=school_class.title, school=roster.school_name),
+            ),
+        )
+        by_class[school_class.id] = pair
+        for group in pair:
+            groups[group.ref] = group
+            teacher = school_class.class_teacher_account_id
+            if teacher is not None and teacher in linked and school_class.class_teacher_person_id is not None:
+                group.put(
+                    sub=linked[teacher].sub,
+                    account_id=teacher,
+                    person_id=school_class.class_teacher_person_id,
+                    admin=True,
+                )
+    for student in roster.students:
+        if student.account_id in linked and student.class_id in by_class:
+            by_class[student.class_id][0].put(
+                sub=linked[student.account_id].sub,
+                account_id=student.account_id,
+                person_id=student.person_id,
+                admin=False,
+            )
+    for guardian in roster.guardians:
+        if guardian.account_id in linked and guardian.class_id in by_class:
+            by_class[guardian.class_id][1].put(
+                sub=linked[guardian.account_id].sub,
+                account_id=guardian.account_id,
+                person_id=guardian.person_id,
+                admin=False,
+            )
+    if subject_chats_enabled():
+        cohort_of = {c.id: c for c in roster.classes}
+        for teaching in roster.teaching:
+            taught = cohort_of.get(teaching.class_id)
+            if taught is None:
+                continue
+            school_class = taught
+            group = DesiredGroup(
+                ref=f"subject-{school_class.cohort_ref}-{teaching.subject_ref}",
+                kind="subject",
+                title=names["subject"].format(
+                    class_title=school_class.title, subject=teaching.subject_name, school=roster.school_name
+                ),
+                subject=teaching.subject_name,
+            )
+            groups[group.ref] = group
+            for sub, member in by_class[teaching.class_id][0].members.items():
+                if not member.admin:
+                    group.put(sub=sub, account_id=member.account_id, person_id=member.person_id, admin=False)
+            if teaching.teacher_account_id is not None and teaching.teacher_account_id in linked:
+                group.put(
+                    sub=linked[teaching.teacher_account_id].sub,
+                    account_id=teaching.teacher_account_id,
+                    person_id=teaching.teacher_person_id,
+                    admin=True,
+                )
+    return DesiredSchool(
+        school_id=roster.school_id,
+        org_ref=roster.school_ref,
+        name=roster.school_name,
+        year=roster.year,
+        groups=groups,
+        linked=linked,
+    )
+
+
+def desired_school(school_id: int) -> DesiredSchool | None:
+    """What the school's chats should be now: a few set-wise queries, whatever the school's size."""
+    roster = school_roster(school_id=school_id)
+    if roster is None:
+        return None
+    accounts = {p.account_id for p in (*roster.staff, *roster.students, *roster.guardians)}
+    accounts |= {c.class_teacher_account_id for c in roster.classes if c.class_teacher_account_id is not None}
+    accounts |= {t.teacher_account_id for t in roster.teaching if t.teacher_account_id is not None}
+    return desired_from_roster(roster, active_subs(accounts))

@@ -1,0 +1,66 @@
+"""«Расписание» → «Подключиться» (manual 003, 2.2): the week's online lessons with their open conference.
+
+A lesson's conference is the platform conference whose ``conf_ref`` is the lesson's sourcedId (the
+journal puts online lessons on the platform under that reference). «Подключиться» appears only while
+the platform says joining is open (it gives ``join_url`` only then). A parent sees the words of
+manual 001: the child's online lesson is joined from the child's account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import template
+
+from parta.integration import queries
+from parta.integration.conf import NotConfiguredError, config_required
+from parta.integration.platform_api import PlatformClient, PlatformRefusedError, PlatformUnavailableError
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class LessonJoin:
+    lesson: Any  # the journal's lesson as the schedule page has it
+    join_url: str
+
+
+@dataclass(frozen=True)
+class ScheduleJoins:
+    lessons: list[LessonJoin]
+    linked: bool
+    parent: bool
+    unavailable: bool
+
+
+@register.simple_tag(takes_context=True)
+def sferum_lesson_joins(context: template.Context) -> ScheduleJoins | None:
+    """``None`` when the shown week has no online lessons."""
+    online = [lesson for day in context.get("days") or () for lesson in day.lessons if lesson.online]
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not online or user is None or not user.is_authenticated:
+        return None
+    parent = context.get("role") == "parent"
+    link = queries.linked(account_id=user.pk)
+    urls: dict[str, str] = {}
+    unavailable = False
+    if link is not None and not parent:
+        try:
+            with PlatformClient(config_required()) as api:
+                urls = {
+                    c.conf_ref: c.join_url
+                    for c in api.profile_conferences(sub=link.profile_sub)
+                    if c.join_url
+                }
+        except (PlatformUnavailableError, PlatformRefusedError, NotConfiguredError):
+            unavailable = True
+    return ScheduleJoins(
+        lessons=[
+            LessonJoin(lesson=lesson, join_url=urls.get(str(lesson.sourced_id), "")) for lesson in online
+        ],
+        linked=link is not None,
+        parent=parent,
+        unavailable=unavailable,
+    )

@@ -1,0 +1,203 @@
+"""Linking confirmed in the messenger (manual 003) through the journal's pages, against a fake API v1 on a
+real local socket: the phone's format, the request, the pending page, «Подключить» seen by the page's own
+status check, «Не подключать», expiry, no account, and the platform down."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from parta.integration.actions.errors import LinkError
+from parta.integration.actions.link_requests import PHONE_FORMAT, phone_check
+from parta.integration.models import Binding, BindingEvent, BindingState, MessengerLinkRequest
+from parta.integration.tests.conftest import signed_in
+from parta.integration.tests.fakes import FakePlatform
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+7 (952) 111-22-33"
+E164 = "+79521112233"
+SUB = "6f1c2d9e-5a1b-4c1d-8e1f-000000000003"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["+7 (952) 111-22-33", "+79521112233", "8 952 111 22 33", "9521112233", " +7 (952) 111-22-33 "],
+)
+def test_phone_in_the_mask_or_its_digits_is_accepted(typed: str) -> None:
+    assert phone_check(typed) == E164
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "+7 (", "+7 (952) 111-22", "+7 (495) 123-45-67", "+1 (952) 111-22-33", "телефон", "952-11-22"],
+)
+def test_anything_else_is_the_system_message(typed: str) -> None:
+    with pytest.raises(LinkError) as refused:
+        phone_check(typed)
+    assert str(refused.value) == PHONE_FORMAT
+
+
+def test_wrong_format_shows_the_message_keeps_the_number_and_asks_nobody(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    signed_in(client, "mother")
+    page = client.post("/integration/messenger/", {"phone": "+7 (495) 123-45-67"})
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert PHONE_FORMAT in text
+    assert 'value="+7 (495) 123-45-67"' in text  # what was typed is not lost
+    assert "Мессенджер не подключен" in text
+    assert platform.requests == []
+    assert not MessengerLinkRequest.objects.exists()
+
+
+def test_the_page_offers_the_phone_form(client: Client, platform: FakePlatform, school_day) -> None:
+    signed_in(client, "mother")
+    text = client.get("/integration/").content.decode()
+    assert "Авторизация в Сферум" in text
+    assert "Привязать учебный аккаунт Сферум" in text
+    assert 'placeholder="+7 (9XX) XXX-XX-XX"' in text
+    assert "Перейти к подключению" in text  # the demo offers both methods
+
+
+def test_request_then_confirmed_in_the_messenger_then_refresh_shows_the_section(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    platform.phones_with_profile[E164] = SUB
+    signed_in(client, "mother")
+    sent = client.post("/integration/messenger/", {"phone": PHONE}, follow=True)
+    text = sent.content.decode()
+    assert "Запрос на привязку отправлен" in text
+    assert "вкладке «Сферум»" in text
+    assert "Запрос на привязку ждёт подтверждения в мессенджере." in text
+    assert "+7 952 ***-**-33" in text
+    (asked,) = platform.link_requests.values()
+    school_ref = school_day["school"].sourced_id
+    assert asked["phone"] == E164
+    assert asked["org_ref"] == school_ref
+    assert asked["roles"] == ["parent"]
+    assert asked["name"].startswith("Кузнецова Елена")  # the journal's name of the account
+    assert platform.orgs == {school_ref: "Школа № 1"}
+    request = MessengerLinkRequest.objects.get()
+    assert (request.state, request.phone, request.roles) == ("pending", E164, ["parent"])
+    assert not Binding.objects.exists()
+
+    # Asking again with the same number while it waits asks nobody twice.
+    client.post("/integration/messenger/", {"phone": PHONE})
+    assert len(platform.link_requests) == 1
+
+    platform.link_request_answer(asked["id"], "confirmed")  # «Подключить» in the «Сферум» chat
+    page = client.get("/integration/").content.decode()  # «обновите страницу»
+    assert "Телефон, привязанный к Сферум" in page
+    assert 'value="+7(952) 111-22-33"' in page
+    binding = Binding.objects.get()
+    assert (binding.state, binding.role, binding.profile_sub, binding.org_ref) == (
+        BindingState.ACTIVE,
+        "parent",
+        SUB,
+        school_ref,
+    )
+    assert binding.link_id in platform.links
+    request.refresh_from_db()
+    assert (request.state, request.decided_by) == ("confirmed", "status")
+    kinds = list(BindingEvent.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["link_started", "linked"]
+    # Unlinking works as for a binding made through the ID.
+    client.post("/integration/unlink/", {"action": "unlink"})
+    assert Binding.objects.get().state == BindingState.ENDED
+    assert binding.link_id not in platform.links
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [
+        ("declined", "в мессенджере нажата кнопка «Не подключать»"),
+        ("expired", "Срок запроса на привязку истёк"),
+    ],
+)
+def test_declined_or_expired_says_why_and_offers_to_try_again(
+    client: Client, platform: FakePlatform, school_day, outcome: str, words: str
+) -> None:
+    platform.phones_with_profile[E164] = SUB
+    signed_in(client, "mother")
+    client.post("/integration/messenger/", {"phone": PHONE})
+    (asked,) = platform.link_requests.values()
+    platform.link_request_answer(asked["id"], outcome)
+    text = client.get("/integration/").content.decode()
+    assert words in text
+    assert "Мессенджер не подключен" in text
+    assert "Привязать учебный аккаунт Сферум" in text  # the way to try again
+    assert 'value="+7 (952) 111-22-33"' in text
+    assert not Binding.objects.exists()
+    assert MessengerLinkRequest.objects.get().state == outcome
+    assert BindingEvent.objects.filter(kind="link_refused", detail__reason=outcome).exists()
+
+    client.post("/integration/messenger/", {"phone": PHONE})  # again
+    assert len(platform.link_requests) == 2
+    assert "ждёт подтверждения" in client.get("/integration/").content.decode()
+
+
+def test_no_account_on_that_phone(client: Client, platform: FakePlatform, school_day) -> None:
+    signed_in(client, "mother")
+    page = client.post("/integration/messenger/", {"phone": PHONE}, follow=True).content.decode()
+    assert "нет учебного профиля «Сферум» с этим номером телефона" in page
+    assert "ждёт подтверждения" not in page
+    assert "Привязать учебный аккаунт Сферум" in page
+    assert MessengerLinkRequest.objects.get().state == "no_account"
+
+
+def test_profile_already_bound_to_another_account_is_refused(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    Binding.objects.create(
+        account=school_day["teacher"],
+        role="teacher",
+        org_ref="x",
+        profile_sub=SUB,
+        link_id="1",
+        state=BindingState.ACTIVE,
+    )
+    platform.phones_with_profile[E164] = SUB
+    signed_in(client, "mother")
+    client.post("/integration/messenger/", {"phone": PHONE})
+    (asked,) = platform.link_requests.values()
+    platform.link_request_answer(asked["id"], "confirmed")
+    text = client.get("/integration/").content.decode()
+    assert "уже привязан к другой учётной записи журнала" in text
+    assert not Binding.objects.filter(account=school_day["parent"]).exists()
+
+
+def test_platform_down_at_the_request_stores_nothing(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    signed_in(client, "mother")
+    platform.fail_next = [503]
+    page = client.post("/integration/messenger/", {"phone": PHONE})
+    assert page.status_code == 503
+    assert "Сервис Сферум временно недоступен" in page.content.decode()
+    assert not MessengerLinkRequest.objects.exists()
+
+
+def test_platform_down_at_the_status_check_keeps_waiting(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    platform.phones_with_profile[E164] = SUB
+    signed_in(client, "mother")
+    client.post("/integration/messenger/", {"phone": PHONE})
+    platform.fail_next = [503]
+    page = client.get("/integration/")
+    assert page.status_code == 200
+    assert "ждёт подтверждения" in page.content.decode()
+    assert MessengerLinkRequest.objects.get().state == "pending"
+
+
+def test_linking_by_id_only_hides_the_phone_form(
+    client: Client, platform: FakePlatform, school_day, settings
+) -> None:
+    settings.PARTA_INTEGRATION_LINKING = "id"
+    signed_in(client, "mother")
+    text = client.get("/integration/").content.decode()
+    assert "Привязать учебный аккаунт Сферум" not in text
+    assert client.post("/integration/messenger/", {"phone": PHONE}).status_code == 302
+    assert platform.requests == []
