@@ -11,7 +11,9 @@ Event ``type`` values map to the consumer's handlers (``messenger.message`` → 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,19 +71,53 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def _send(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """group_send each (group, event); a failing layer is logged, never raised: the rows are committed
-    and the pages catch up when they reconnect."""
+    publish_many(messages)
+
+
+# The background sends of publish_many(wait=False), newest last; each waits for the one before, so
+# events reach the layer in the order they were published.
+_background: list[asyncio.Task[None]] = []
+YIELD_EVERY = 200  # events sent before the server's loop gets a turn to serve sockets and requests
+
+
+def publish_many(events: Iterable[tuple[str, dict[str, Any]]], *, wait: bool = True) -> None:
+    """group_send each (group, event), in order; a failing layer is logged, never raised: the rows are
+    committed and the pages catch up when they reconnect.
+
+    ``wait=False`` (large batches, e.g. ``groups:sync``): inside the server (an ASGI request, whose
+    ``async_to_sync`` runs on the server's event loop in the main thread) the events are sent by a task
+    on that loop after this returns, so the response does not wait for tens of thousands of
+    ``group_send``. Anywhere else (a task worker, a shell, the test client) ``async_to_sync`` runs a
+    throwaway loop in another thread that would cancel such a task, so it waits as with ``wait=True``."""
     layer = get_channel_layer()
     if layer is None:
         return
-    batch = list(messages)
+    batch = list(events)
+    if not batch:
+        return
 
-    async def send_all() -> None:
-        for group, event in batch:
-            await layer.group_send(group, event)
+    async def send_all(after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            await asyncio.wait([after])
+        try:
+            for index, (group, event) in enumerate(batch, start=1):
+                await layer.group_send(group, event)
+                if index % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+        except Exception:  # the layer (Redis) may be down; delivery resumes by catch-up
+            log.exception("messenger: could not publish %d real-time event(s)", len(batch))
+
+    async def start() -> None:
+        if wait or threading.current_thread() is not threading.main_thread():
+            await send_all(None)
+            return
+        while _background and _background[0].done():
+            _background.pop(0)
+        task = asyncio.get_running_loop().create_task(send_all(_background[-1] if _background else None))
+        _background.append(task)
 
     try:
-        async_to_sync(send_all)()
+        async_to_sync(start)()
     except Exception:  # the layer (Redis) may be down; delivery resumes by catch-up
         log.exception("messenger: could not publish %d real-time event(s)", len(batch))
 

@@ -115,12 +115,27 @@ class Chat(models.Model):
 
 
 class ChatMember(models.Model):
-    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="members", verbose_name="чат")
+    # Neither foreign key has its own index (the unique constraint (chat, profile) and the index
+    # (profile, chat) serve both) nor a database constraint: PostgreSQL checks a foreign key row by row,
+    # which made half the time of a large ``groups:sync``. Deletions cascade through Django's collector
+    # (``on_delete`` is emulated by Django anyway), and the bulk insert of ``groups:sync`` locks the
+    # profiles it inserts for (``FOR KEY SHARE``, one statement) as the constraint's check would have —
+    # see parta/messenger/actions/groups.py and bench/RESULTS.md.
+    chat = models.ForeignKey(
+        Chat,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name="чат",
+        db_index=False,
+        db_constraint=False,
+    )
     profile = models.ForeignKey(
         "identity.EducationalProfile",
         on_delete=models.CASCADE,
         related_name="chat_memberships",
         verbose_name="учебный профиль",
+        db_index=False,
+        db_constraint=False,
     )
     is_admin = models.BooleanField("администратор", default=False)
     joined_at = models.DateTimeField("в чате с", default=timezone.now)

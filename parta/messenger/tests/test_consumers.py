@@ -19,7 +19,8 @@ from django.conf import settings
 from django.test import Client
 
 from parta.messenger.actions import chat_members_apply, message_send
-from parta.messenger.models import Chat
+from parta.messenger.actions.groups import GroupState, groups_sync
+from parta.messenger.models import Chat, Link
 from parta.messenger.tests import factories
 from parta.sites.platform.asgi import application
 
@@ -212,6 +213,52 @@ def test_a_chat_one_is_added_to_is_delivered_without_reconnecting(school: Any, c
         sent = await send(chat=chat, author=school.teacher, text="Добро пожаловать")
         assert (await staff.receive_json_from(timeout=5))["id"] == sent.pk
         await staff.disconnect()
+
+    run(scenario)
+
+
+def _linked(school: Any, *profiles: Any) -> list[str]:
+    for n, profile in enumerate(profiles):
+        Link.objects.create(
+            client=school.org.client,
+            organization=school.org,
+            profile=profile,
+            profile_sub=profile.sub,
+            journal_account_ref=f"acc-{n}",
+            roles=["student"],
+        )
+    return [str(profile.sub) for profile in profiles]
+
+
+def test_chats_a_groups_sync_adds_and_removes_reach_open_pages_at_once(school: Any) -> None:
+    """groups:sync tells each profile concerned once (messenger.chats_changed): its sockets join the new
+    chats and leave the ones it was removed from, without reconnecting."""
+    staff_sub, student_sub = _linked(school, school.staff, school.student)
+    sync = database_sync_to_async(groups_sync)
+
+    def state(*members: str) -> list[GroupState]:
+        return [GroupState(group_ref="5b", kind="class", title="5Б", members=members)]
+
+    async def scenario() -> None:
+        staff = await connected(school.staff)
+        student = await connected(school.student)
+        await until(staff, "subscribed")
+        await until(student, "subscribed")
+        (result,) = await sync(organization=school.org, items=state(staff_sub, student_sub))
+        chat = await database_sync_to_async(Chat.objects.get)(pk=result.chat_id)
+        assert await staff.receive_json_from(timeout=5) == {"type": "chat_added", "chat": chat.pk}
+        assert await student.receive_json_from(timeout=5) == {"type": "chat_added", "chat": chat.pk}
+        sent = await send(chat=chat, author=school.staff, text="Первое сообщение")
+        assert (await next_frame(staff))["id"] == sent.pk
+        assert (await next_frame(student))["id"] == sent.pk
+
+        await sync(organization=school.org, items=state(staff_sub))
+        assert await student.receive_json_from(timeout=5) == {"type": "chat_removed", "chat": chat.pk}
+        await send(chat=chat, author=school.staff, text="Уже без ученика")
+        assert (await next_frame(staff))["text"] == "Уже без ученика"
+        assert await student.receive_nothing(timeout=0.3)
+        await staff.disconnect()
+        await student.disconnect()
 
     run(scenario)
 

@@ -317,7 +317,12 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [os.environ["REDIS_URL"]],
+                # redis-py's defaults (a 5 s read timeout, 100 connections) drop idle sockets and refuse
+                # a crowd of connections under channels_redis (bench/ws_fanout.py); the URL's own
+                # ?socket_timeout=…&max_connections=… still win over these.
+                "hosts": [
+                    {"address": os.environ["REDIS_URL"], "socket_timeout": 30, "max_connections": 1000}
+                ],
                 "prefix": os.environ.get("PARTA_MESSENGER_CHANNELS_PREFIX", "parta-platform"),
             },
         }
