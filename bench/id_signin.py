@@ -24,6 +24,10 @@ one CPU (``taskset -c --server-cpu``), keeps this client process off that CPU, a
    password step alone. Median and 95th percentile of the time to the answer over loopback HTTP with
    keep-alive: the server's time plus well under a millisecond of the loopback.
 
+On a shared machine the wall time depends on the neighbours: the throughput run also prints the
+server's own CPU time (sign-ins per CPU-second — what one core would give the server alone) and, just
+before it, Argon2id alone on the server's core (best and median of 30 verifications).
+
 Goals (issue 3): ≥ 30 password sign-ins per second per core; p95 ≤ 50 ms for every other step.
 Results: RESULTS.md. Codes go to the dev outbox (``PARTA_DEV_OUTBOX=1``); the per-address limits are
 raised (every request comes from 127.0.0.1), the per-number ones stay (each account signs in once).
@@ -305,14 +309,52 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads so far (``/proc/<pid>/stat``); 0 elsewhere.
+
+    On a shared machine the wall time of the throughput run depends on what else runs on the server's
+    core; the server's own CPU time does much less: sign-ins ÷ CPU seconds is what one core would give
+    the server alone.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+ARGON2_ALONE = """
+import statistics, sys, time
+from argon2 import PasswordHasher
+m, t, p = (int(part.split("=")[1]) for part in sys.argv[1].split(","))
+hasher = PasswordHasher(memory_cost=m, time_cost=t, parallelism=p)
+hashed = hasher.hash("Correct-horse-9")
+times = []
+for _ in range(int(sys.argv[2])):
+    started = time.perf_counter()
+    hasher.verify(hashed, "Correct-horse-9")
+    times.append((time.perf_counter() - started) * 1000)
+print(f"{min(times):.1f} {statistics.median(times):.1f}")
+"""
+
+
+def argon2_alone(params: str, *, cpu: int | None, count: int = 30) -> tuple[float, float]:
+    """Best and median milliseconds of one Argon2id verification with ``params``, on the server's core."""
+    command = [sys.executable, "-c", ARGON2_ALONE, params, str(count)]
+    if cpu is not None:
+        command = ["taskset", "-c", str(cpu), *command]
+    best, median = subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()
+    return float(best), float(median)
+
+
 def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
         if server.poll() is not None:
             raise SystemExit(f"Сервер завершился с кодом {server.returncode}.")
         try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too slow on a busy machine
             pass
         time.sleep(0.2)
     raise SystemExit("Сервер не ответил за 60 с.")
@@ -383,15 +425,18 @@ def main() -> None:
     if pinned:
         command = ["taskset", "-c", str(options.server_cpu), *command]
         os.sched_setaffinity(0, set(range(cpus)) - {options.server_cpu})
+    argon2_best, argon2_median = argon2_alone(params, cpu=options.server_cpu if pinned else None)
     server = subprocess.Popen(command, env=env, cwd=ROOT)
     load_before = os.getloadavg()
     try:
         wait_for(base, server)
         for _ in range(20):  # warm-up: templates, connections, the JWKS key
             Browser(base).get("/id/")
+        cpu_before = cpu_seconds(server.pid)
         rate, wall, loaded = throughput(
             base, signins=options.signins, clients=options.clients, page=options.with_page
         )
+        cpu = cpu_seconds(server.pid) - cpu_before
         timed = steps(base, samples=options.samples)
     finally:
         server.terminate()
@@ -412,6 +457,16 @@ def main() -> None:
         f"Входов по паролю ({what}): {options.signins} за {wall:.1f} с, {options.clients} браузера "
         f"одновременно → {rate:.1f} в секунду на ядро ({verdict})"
     )
+    print(
+        f"Argon2id отдельно на том же ядре (перед замером): {argon2_best:.1f} мс в лучшем случае, "
+        f"{argon2_median:.1f} мс медиана"
+    )
+    if cpu:
+        print(
+            f"Процессорное время сервера за этот замер: {cpu:.1f} с ({cpu / wall:.0%} ядра) → "
+            f"{options.signins / cpu:.1f} входа на секунду процессора, {cpu / options.signins * 1000:.1f} мс "
+            "на вход"
+        )
     print()
     print(f"{'шаг':<56} {'медиана, мс':>12} {'p95, мс':>9}")
     rows: list[tuple[str, list[float], Callable[[float], str]]] = []

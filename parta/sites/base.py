@@ -23,6 +23,24 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_pool() -> dict[str, Any] | None:
+    """psycopg's connection pool options for PostgreSQL, or ``None`` with ``PARTA_DB_POOL=0``.
+
+    ``PARTA_DB_POOL_MIN_SIZE`` connections stay open per process (the web server, each worker, each
+    command); up to ``PARTA_DB_POOL_MAX_SIZE`` are opened under load, and a request waits at most
+    ``PARTA_DB_POOL_TIMEOUT`` seconds for a free one.
+    """
+    if not env_bool("PARTA_DB_POOL", True):
+        return None
+    return {
+        "min_size": int(os.environ.get("PARTA_DB_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("PARTA_DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("PARTA_DB_POOL_TIMEOUT", "10")),
+        # Idle connections above min_size are closed after this many seconds.
+        "max_idle": float(os.environ.get("PARTA_DB_POOL_MAX_IDLE", "300")),
+    }
+
+
 def database(side: str) -> dict[str, Any]:
     """The side's database: ``PARTA_<SIDE>_DATABASE_URL``, else ``DATABASE_URL``, else SQLite in var/.
 
@@ -32,6 +50,13 @@ def database(side: str) -> dict[str, Any]:
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         config["TEST"] = {"NAME": f"test_parta_{side}"}
+        pool = database_pool()
+        if pool and config["ENGINE"] == "django.db.backends.postgresql":
+            # Under ASGI every request runs in its own thread, so a persistent connection
+            # (CONN_MAX_AGE) is never reused: each request would connect anew. psycopg's pool keeps
+            # the connections instead; Django requires CONN_MAX_AGE = 0 with it.
+            config["CONN_MAX_AGE"] = 0
+            config.setdefault("OPTIONS", {})["pool"] = pool
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -305,17 +306,24 @@ def code_send(
 
     counted = "" if counted_as == target else counted_as
     refusal: CodeError | None = None
+    send_key = _send_key(target)
+    ip_key = _ip_send_key(ip) if ip else ""
     with transaction.atomic():
-        throttle = limits.throttle_lock(target_key(counted or target))
+        # The target's row, and the network address's, locked in one query (in primary-key order).
+        throttle = limits.throttles_lock([target_key(counted or target), *([ip_key] if ip_key else [])])[
+            target_key(counted or target)
+        ]
         locked = limits.lock_seconds(throttle, now=now)
-        # The channel's timer runs from its latest code, unless that code was confirmed (a new sign-in
-        # needs a new code) or never left (the gateway refused it).
-        latest = (
-            Code.objects.filter(target=target, purpose=purpose, channel=channel, counted_target=counted)
+        # One read gives the channel's latest code — its timer runs from it, unless that code was
+        # confirmed (a new sign-in needs a new code) or never left (the gateway refused it) — and
+        # whether any live code of this purpose is left to supersede.
+        live = list(
+            Code.objects.filter(target=target, purpose=purpose, counted_target=counted)
+            .filter(Q(state=CodeState.ACTIVE) | Q(channel=channel))
             .exclude(state__in=[CodeState.FAILED, CodeState.USED])
             .order_by("-created_at", "-pk")
-            .first()
         )
+        latest = next((code for code in live if code.channel == channel), None)
         if locked:
             refusal = CodeLockedError(_locked_message(locked), seconds=locked)
         elif latest is not None and latest.resend_at > now:
@@ -324,35 +332,31 @@ def code_send(
             seconds = math.ceil((latest.resend_at - now).total_seconds())
             refusal = CodeTooEarlyError(_too_early_message(channel, seconds), seconds=seconds)
         else:
-            per_target = limits.wait_seconds(
-                _send_key(target),
-                limits.windows_setting("PARTA_ID_SENDS_PER_TARGET", [(5, 600), (10, 86400)]),
-                now=now,
-            )
+            windows = {send_key: limits.windows_setting("PARTA_ID_SENDS_PER_TARGET", [(5, 600), (10, 86400)])}
+            if ip_key:
+                windows[ip_key] = limits.windows_setting("PARTA_ID_SENDS_PER_IP", [(30, 600), (300, 86400)])
+            waits = limits.waits_seconds(windows, now=now)  # both limits' windows in one query
+            per_target = waits[send_key]
+            per_ip = waits.get(ip_key, 0)
             if per_target:
                 refusal = CodeLimitError(
                     "Мы уже отправили на этот номер слишком много кодов. Новый код можно будет запросить "
                     f"через {limits.wait_text(per_target)}.",
                     seconds=per_target,
                 )
-            elif ip:
-                limits.throttle_lock(_ip_send_key(ip))
-                per_ip = limits.wait_seconds(
-                    _ip_send_key(ip),
-                    limits.windows_setting("PARTA_ID_SENDS_PER_IP", [(30, 600), (300, 86400)]),
-                    now=now,
+            elif per_ip:
+                refusal = CodeLimitError(
+                    "Из вашей сети запрошено слишком много кодов. Попробуйте через "
+                    f"{limits.wait_text(per_ip)}.",
+                    seconds=per_ip,
                 )
-                if per_ip:
-                    refusal = CodeLimitError(
-                        "Из вашей сети запрошено слишком много кодов. Попробуйте через "
-                        f"{limits.wait_text(per_ip)}.",
-                        seconds=per_ip,
-                    )
         if refusal is None:
             value = "" if channel == CodeChannel.CALL else _random_code(policy.digits)
-            Code.objects.filter(
-                target=target, purpose=purpose, counted_target=counted, state=CodeState.ACTIVE
-            ).update(state=CodeState.SUPERSEDED)
+            superseded = [code.pk for code in live if code.state == CodeState.ACTIVE]
+            if superseded:
+                Code.objects.filter(pk__in=superseded, state=CodeState.ACTIVE).update(
+                    state=CodeState.SUPERSEDED
+                )
             code = Code.objects.create(
                 purpose=purpose,
                 channel=channel,
@@ -367,9 +371,7 @@ def code_send(
                 resend_at=now + policy.resend_after,
                 ip=ip,
             )
-            hits = [limits.hit_add(_send_key(target), now=now)]
-            if ip:
-                hits.append(limits.hit_add(_ip_send_key(ip), now=now))
+            hits = limits.hits_add([send_key, *([ip_key] if ip_key else [])], now=now)
 
     if refusal is not None:
         audit_record(
@@ -385,14 +387,26 @@ def code_send(
         raise refusal
 
     try:
-        try:
-            _deliver(code, value=value, account=account, sessions=sessions)
-        except DeliveryError:
-            raise
-        except Exception as error:
-            # A broken sender must not become an error page: the person may choose another way.
-            logger.exception("The %s sender failed", channel)
-            raise DeliveryError(f"{channel} sender crashed: {type(error).__name__}") from error
+        # What the sender writes (the dev outbox's row, a call's code) and the audit row: one commit —
+        # on PostgreSQL each commit waits for the WAL on disk. No row is locked while a gateway answers:
+        # the transaction begins with its first write.
+        with transaction.atomic():
+            try:
+                _deliver(code, value=value, account=account, sessions=sessions)
+            except DeliveryError:
+                raise
+            except Exception as error:
+                # A broken sender must not become an error page: the person may choose another way.
+                logger.exception("The %s sender failed", channel)
+                raise DeliveryError(f"{channel} sender crashed: {type(error).__name__}") from error
+            audit_record(
+                kind=AuditKind.CODE_SENT,
+                account=account,
+                target=target,
+                channel=channel,
+                ip=ip,
+                purpose=purpose,
+            )
     except DeliveryError as error:
         with transaction.atomic():
             Code.objects.filter(pk=code.pk).update(state=CodeState.FAILED)
@@ -407,10 +421,6 @@ def code_send(
             error=str(error)[:200],
         )
         raise CodeDeliveryError(DELIVERY_FAILED[CodeChannel(channel)]) from error
-    code.refresh_from_db()
-    audit_record(
-        kind=AuditKind.CODE_SENT, account=account, target=target, channel=channel, ip=ip, purpose=purpose
-    )
     return code
 
 
@@ -436,9 +446,8 @@ def _deliver(code: Code, *, value: str, account: Account | None, sessions: list[
         placed = call_sender().call(to=code.target, ip=code.ip)
         if not re.fullmatch(r"[0-9]{4}", placed.code):
             raise DeliveryError("the call sender returned no 4-digit code")
-        Code.objects.filter(pk=code.pk).update(
-            digest=code_digest(target=code.target, purpose=code.purpose, value=placed.code)
-        )
+        code.digest = code_digest(target=code.target, purpose=code.purpose, value=placed.code)
+        Code.objects.filter(pk=code.pk).update(digest=code.digest)
         return
     subject, text = _text(code.purpose, value, account=account)
     message = Message(
@@ -528,23 +537,28 @@ def code_clean(value: str, *, length: int) -> str:
     return cleaned
 
 
-def code_verify(*, code_id: int, value: str, ip: str | None = None) -> Code:
+def code_verify(*, code_id: int, value: str, ip: str | None = None, known: Code | None = None) -> Code:
     """Confirm the code ``code_id`` with what the person typed; returns the code, now ``used``.
 
     Raises :class:`CodeFormatError` (not counted), :class:`CodeWrongError`, :class:`CodeDeadError` or
     :class:`CodeLockedError`. A wrong code counts against the code (``attempts``) and against its
-    target's daily count, which may block the target.
+    target's daily count, which may block the target. ``known``, the same code read a moment ago, saves
+    reading its target and length again (they never change); its state is read again under the lock.
     """
     now = timezone.now()
-    head = Code.objects.filter(pk=code_id).values("target", "counted_target", "length").first()
-    if head is None:
-        raise CodeDeadError(EXPIRED, reason="missing")
-    cleaned = code_clean(value, length=int(head["length"]))
+    if known is not None and known.pk == code_id:
+        counted_as, length = known.counted_as, known.length
+    else:
+        head = Code.objects.filter(pk=code_id).values("target", "counted_target", "length").first()
+        if head is None:
+            raise CodeDeadError(EXPIRED, reason="missing")
+        counted_as, length = head["counted_target"] or head["target"], head["length"]
+    cleaned = code_clean(value, length=int(length))
 
     outcome: CodeError | None = None
     events: list[tuple[AuditKind, dict[str, object]]] = []
     with transaction.atomic():
-        throttle = limits.throttle_lock(target_key(head["counted_target"] or head["target"]))
+        throttle = limits.throttle_lock(target_key(counted_as))
         code = Code.objects.select_for_update().get(pk=code_id)
         locked = limits.lock_seconds(throttle, now=now)
         dead = _dead_reason(code, now=now)

@@ -15,7 +15,8 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Count, Q
 from django.http import HttpRequest
 
 from parta.identity.actions.audit import audit_record
@@ -24,6 +25,8 @@ from parta.identity.models import AuditKind, Throttle, ThrottleHit
 Windows = list[tuple[int, int]]
 # Hits older than this are never counted by any default window and are pruned as keys are used.
 KEEP_HITS = dt.timedelta(days=2)
+# A key's old hits are pruned when a new hit's id is a multiple of this (about one hit in 16).
+PRUNE_EVERY = 16
 
 
 def setting(name: str, default: Any) -> Any:
@@ -48,15 +51,28 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def throttle_lock(key: str) -> Throttle:
     """The key's row, created if needed and locked until the surrounding transaction ends."""
-    throttle = Throttle.objects.select_for_update().filter(key=key).first()
-    if throttle is None:
-        try:
-            with transaction.atomic():
-                Throttle.objects.create(key=key)
-        except IntegrityError:
-            pass  # another request created it first
-        throttle = Throttle.objects.select_for_update().get(key=key)
-    return throttle
+    return throttles_lock([key])[key]
+
+
+def throttles_lock(keys: list[str]) -> dict[str, Throttle]:
+    """The rows of ``keys``, created if needed and locked until the surrounding transaction ends.
+
+    One query when the rows exist; rows are locked in primary-key order, so two requests locking
+    overlapping keys never wait for each other in a circle.
+    """
+    wanted = list(dict.fromkeys(keys))
+
+    def locked() -> dict[str, Throttle]:
+        rows = Throttle.objects.select_for_update().filter(key__in=wanted).order_by("pk")
+        return {row.key: row for row in rows}
+
+    found = locked()
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        # INSERT … ON CONFLICT DO NOTHING: a row another request created a moment ago is kept.
+        Throttle.objects.bulk_create([Throttle(key=key) for key in missing], ignore_conflicts=True)
+        found = locked()
+    return found
 
 
 def throttle_unlock(*, keys: list[str], by: object = None) -> int:
@@ -83,7 +99,16 @@ def lock_seconds(throttle: Throttle, *, now: dt.datetime) -> int:
 
 def locked_seconds(key: str, *, now: dt.datetime) -> int:
     """Seconds left of a key's lock, read without locking (for showing a message early)."""
-    until = Throttle.objects.filter(key=key).values_list("locked_until", flat=True).first()
+    return lock_state(key, now=now) or 0
+
+
+def lock_state(key: str, *, now: dt.datetime) -> int | None:
+    """Like :func:`locked_seconds`, but ``None`` when the key has never been counted (it has no row: a
+    key's hits are only ever added while its row is locked, so it has no hits either)."""
+    rows = list(Throttle.objects.filter(key=key).values_list("locked_until", flat=True)[:1])
+    if not rows:
+        return None
+    until = rows[0]
     if until and until > now:
         return math.ceil((until - now).total_seconds())
     return 0
@@ -95,8 +120,21 @@ def hits_count(key: str, *, since: dt.datetime) -> int:
 
 def hit_add(key: str, *, now: dt.datetime) -> int:
     """Count one event; returns the hit's id (to take it back if the event did not happen after all)."""
-    ThrottleHit.objects.filter(key=key, at__lt=now - KEEP_HITS).delete()
-    return ThrottleHit.objects.create(key=key, at=now).pk
+    return hits_add([key], now=now)[0]
+
+
+def hits_add(keys: list[str], *, now: dt.datetime) -> list[int]:
+    """Count one event of each key in one INSERT; returns the hits' ids in the order of ``keys``.
+
+    Hits older than :data:`KEEP_HITS` are pruned from a key now and then (when a new hit's id is a
+    multiple of :data:`PRUNE_EVERY`) rather than on every hit: no window looks at them.
+    """
+    hits = ThrottleHit.objects.bulk_create([ThrottleHit(key=key, at=now) for key in keys])
+    ids = [int(hit.pk) for hit in hits]
+    for key, pk in zip(keys, ids, strict=True):
+        if pk % PRUNE_EVERY == 0:
+            ThrottleHit.objects.filter(key=key, at__lt=now - KEEP_HITS).delete()
+    return ids
 
 
 def hits_clear(key: str) -> None:
@@ -105,25 +143,44 @@ def hits_clear(key: str) -> None:
 
 def wait_seconds(key: str, windows: Windows, *, now: dt.datetime) -> int:
     """0 when one more event fits every window; otherwise the seconds until it does."""
-    longest = max((seconds for _, seconds in windows), default=0)
-    if not longest:
-        return 0
-    times = list(
-        ThrottleHit.objects.filter(key=key, at__gt=now - dt.timedelta(seconds=longest))
-        .order_by("-at")
-        .values_list("at", flat=True)
-    )
-    wait = 0
-    for count, seconds in windows:
-        inside = [at for at in times if at > now - dt.timedelta(seconds=seconds)]
-        if count <= 0:
-            wait = max(wait, seconds)
-        elif len(inside) >= count:
-            # The window frees a place when the count-th newest event leaves it.
-            oldest_that_matters = inside[count - 1]
-            freed = oldest_that_matters + dt.timedelta(seconds=seconds)
-            wait = max(wait, math.ceil((freed - now).total_seconds()))
-    return max(wait, 0)
+    return waits_seconds({key: windows}, now=now)[key]
+
+
+def waits_seconds(keyed: dict[str, Windows], *, now: dt.datetime) -> dict[str, int]:
+    """:func:`wait_seconds` of several keys, each with its windows.
+
+    One query counts every key's hits in every window (whatever their number: a school behind one
+    address may make hundreds a day). Only a full window — a refusal — reads one more row: the hit
+    whose leaving the window frees a place, which says how long to wait.
+    """
+    counts: dict[str, int] = {}
+    aggregates: dict[str, Count] = {}
+    longest = 0
+    for i, (key, windows) in enumerate(keyed.items()):
+        for j, (count, seconds) in enumerate(windows):
+            if count > 0 and seconds > 0:
+                since = now - dt.timedelta(seconds=seconds)
+                aggregates[f"k{i}w{j}"] = Count("pk", filter=Q(key=key, at__gt=since))
+                longest = max(longest, seconds)
+    if aggregates:
+        counts = ThrottleHit.objects.filter(
+            key__in=list(keyed), at__gt=now - dt.timedelta(seconds=longest)
+        ).aggregate(**aggregates)
+    waits: dict[str, int] = {}
+    for i, (key, windows) in enumerate(keyed.items()):
+        wait = 0
+        for j, (count, seconds) in enumerate(windows):
+            if count <= 0:
+                wait = max(wait, seconds)
+            elif seconds > 0 and counts[f"k{i}w{j}"] >= count:
+                # The window frees a place when the count-th newest event leaves it.
+                window = dt.timedelta(seconds=seconds)
+                inside = ThrottleHit.objects.filter(key=key, at__gt=now - window).order_by("-at")
+                # (A hit taken back a moment ago, when a gateway refused its message, may be gone.)
+                for oldest_that_matters in inside.values_list("at", flat=True)[count - 1 : count]:
+                    wait = max(wait, math.ceil((oldest_that_matters + window - now).total_seconds()))
+        waits[key] = max(wait, 0)
+    return waits
 
 
 def wait_text(seconds: int) -> str:

@@ -64,12 +64,13 @@ def password_verify(*, account: Account, password: str, ip: str | None) -> None:
     """
     key = _password_key(account)
     now = timezone.now()
-    locked = limits.locked_seconds(key, now=now)
+    locked = limits.lock_state(key, now=now)
     if locked:
         raise SigninError(_password_locked_message(locked))
     # Argon2 is slow on purpose: the hash is checked outside any transaction, so no row stays locked.
     if password and account.check_password(password):
-        limits.hits_clear(key)
+        if locked is not None:  # a key that was never counted has no wrong passwords to clear
+            limits.hits_clear(key)
         return
     windows = limits.windows_setting("PARTA_ID_WRONG_PASSWORDS", [(10, 3600)])
     lock_for = dt.timedelta(seconds=int(limits.setting("PARTA_ID_WRONG_PASSWORDS_LOCK_SECONDS", 3600)))
@@ -89,17 +90,21 @@ def password_verify(*, account: Account, password: str, ip: str | None) -> None:
     raise SigninError(WRONG_PASSWORD)
 
 
-def account_ensure(*, phone: str, ip: str | None) -> Account:
-    """The account of a phone whose code was just confirmed; a new phone gets a new account (no password)."""
-    account = Account.objects.filter(phone=phone).first()
+def account_ensure(*, phone: str, ip: str | None, absent: bool = False) -> Account:
+    """The account of a phone whose code was just confirmed; a new phone gets a new account (no password).
+
+    ``absent``: the caller has just found no account for the phone, so it is created straight away (a
+    parallel request that created it first is still noticed).
+    """
+    account = None if absent else Account.objects.filter(phone=phone).first()
     if account is not None:
         return account
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the account and its audit row: one commit
             account = Account.objects.create_user(phone, None)
+            audit_record(kind=AuditKind.ACCOUNT_CREATED, account=account, target=phone, ip=ip)
     except IntegrityError:
         return Account.objects.get(phone=phone)  # created a moment ago by a parallel request
-    audit_record(kind=AuditKind.ACCOUNT_CREATED, account=account, target=phone, ip=ip)
     return account
 
 
@@ -110,9 +115,12 @@ def signin_complete(*, request: HttpRequest, account: Account, method: str, ip: 
             kind=AuditKind.SIGNIN_REFUSED, account=account, target=account.phone, ip=ip, reason="inactive"
         )
         raise SigninError("Этот аккаунт заблокирован. Обратитесь в службу поддержки.")
-    # The type checker loads both sides with the journal's user model; here it is the ID's Account.
-    login(request, account, backend=BACKEND)  # type: ignore[arg-type]
-    audit_record(kind=AuditKind.SIGNIN, account=account, target=account.phone, ip=ip, method=method)
+    # One transaction, one commit (on PostgreSQL, one WAL flush instead of five): the new session, the
+    # old one deleted, last_login, the «Активные сеансы» row and the audit row.
+    with transaction.atomic():
+        # The type checker loads both sides with the journal's user model; here it is the ID's Account.
+        login(request, account, backend=BACKEND)  # type: ignore[arg-type]
+        audit_record(kind=AuditKind.SIGNIN, account=account, target=account.phone, ip=ip, method=method)
 
 
 def signout(*, request: HttpRequest, ip: str | None) -> None:

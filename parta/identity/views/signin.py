@@ -150,18 +150,31 @@ def _login_screen(
 # --- the next step ---------------------------------------------------------------------------------------
 
 
-def _advance(request: HttpRequest, flow: SigninFlow) -> HttpResponse:
-    """Send the browser to the step this sign-in needs next, sending a code when that step is a code."""
-    account = queries.account_by_phone(flow.phone)
+class _Lookup:
+    """«Not read yet»: :func:`_advance` reads the account itself."""
+
+
+LOOKUP = _Lookup()
+
+
+def _advance(
+    request: HttpRequest, flow: SigninFlow, account: Account | _Lookup | None = LOOKUP
+) -> HttpResponse:
+    """Send the browser to the step this sign-in needs next, sending a code when that step is a code.
+
+    ``account`` is the account of ``flow.phone`` when the caller has just read it (one query less).
+    """
+    if isinstance(account, _Lookup):
+        account = queries.account_by_phone(flow.phone)
     if flow.code_ok and (flow.code_push or not _needs_password(flow, account)):
-        return _finish(request, flow)
+        return _finish(request, flow, account)
     if not flow.code_ok and not flow.skip_push and _can_push(account):
         return _send(request, flow, account, CodeChannel.PUSH)
     if _needs_password(flow, account):
         flow.save(request)
         return redirect("identity:password")
     if flow.code_ok:
-        return _finish(request, flow)
+        return _finish(request, flow, account)
     chosen = flow.channel if flow.channel in {CodeChannel.SMS, CodeChannel.CALL} else _default_channel()
     return _send(request, flow, account, chosen)
 
@@ -179,7 +192,7 @@ def _send(request: HttpRequest, flow: SigninFlow, account: Account | None, chann
     except CodeDeliveryError as failed:
         if channel == CodeChannel.PUSH:
             flow.skip_push = True  # no device took the push: fall back to the other ways
-            return _advance(request, flow)
+            return _advance(request, flow, account)
         flow.notice = str(failed)
         flow.channel = channel
     except CodeError as refused:
@@ -192,9 +205,10 @@ def _send(request: HttpRequest, flow: SigninFlow, account: Account | None, chann
     return redirect("identity:code")
 
 
-def _finish(request: HttpRequest, flow: SigninFlow) -> HttpResponse:
+def _finish(request: HttpRequest, flow: SigninFlow, account: Account | None) -> HttpResponse:
     ip = limits.client_ip(request)
-    account = account_ensure(phone=flow.phone, ip=ip)
+    if account is None:
+        account = account_ensure(phone=flow.phone, ip=ip, absent=True)
     method = "push" if flow.code_push else ("password+code" if flow.password_ok else "code")
     try:
         signin_complete(request=request, account=account, method=method, ip=ip)
@@ -231,9 +245,9 @@ def password(request: HttpRequest) -> HttpResponse:
         return elsewhere
     account = queries.account_by_phone(flow.phone)
     if account is None or not account.has_password:
-        return _advance(request, flow)
+        return _advance(request, flow, account)
     if flow.password_ok:
-        return _advance(request, flow)
+        return _advance(request, flow, account)
     form = PasswordForm(request.POST or None)
     error = ""
     status = 200
@@ -248,7 +262,7 @@ def password(request: HttpRequest) -> HttpResponse:
         else:
             flow.password_ok = True
             flow.skip_push = True  # the person chose the password: the code comes by SMS or call
-            return _advance(request, flow)
+            return _advance(request, flow, account)
     elif request.method == "POST":
         status = 400
     return screen(
@@ -285,7 +299,10 @@ def _code_screen(
     form = form or CodeForm(label=CODE_LABELS[CodeChannel(channel)], length=length)
     latest = queries.code_latest(target=flow.phone, purpose=CodePurpose.SIGNIN, channel=channel)
     wait = code_resend_seconds(latest) if latest else 0
-    account = queries.account_by_phone(flow.phone)
+    # «Войти при помощи пароля» is offered under a push code only: the account is read for it alone.
+    password_instead = channel == CodeChannel.PUSH and _needs_password(
+        flow, queries.account_by_phone(flow.phone)
+    )
     dead = code_dead_message(code) if code else ""
     return screen(
         request,
@@ -299,7 +316,7 @@ def _code_screen(
             "wait": wait,
             "wait_clock": limits.clock(wait),
             "wait_clock_padded": limits.clock(wait, padded=True),
-            "password_instead": channel == CodeChannel.PUSH and _needs_password(flow, account),
+            "password_instead": password_instead,
         },
         flow=flow,
         status=status,
@@ -323,7 +340,7 @@ def code(request: HttpRequest) -> HttpResponse:
         return _code_screen(request, flow, current, form=form, status=400)
     try:
         confirmed = code_verify(
-            code_id=current.pk, value=form.cleaned_data["code"], ip=limits.client_ip(request)
+            code_id=current.pk, value=form.cleaned_data["code"], ip=limits.client_ip(request), known=current
         )
     except CodeError as refused:
         # The message says what was wrong; the field is shown empty for the next try.
@@ -382,7 +399,7 @@ def code_other(request: HttpRequest) -> HttpResponse:
             flow.code_ok = False
             if channel == CodeChannel.PUSH:
                 return _send(request, flow, account, channel)
-            return _advance(request, flow)
+            return _advance(request, flow, account)
     return screen(
         request,
         "identity/code_other.html",
