@@ -11,8 +11,13 @@ both sides running (the platform as its real server, the journal's `parta sync -
    account, an educational profile, a membership and a link in each school of their roles (bulk inserts);
    the journal gets the matching active bindings (``integration_binding``) and an empty ledger;
 3. the platform's server (uvicorn, as ``parta serve platform``) on a free port;
-4. ``parta journal sync --all`` twice, timed: the initial full sync (every chat created) and the no-op
-   reconcile (desired state computed and diffed for every school, nothing sent).
+4. ``parta journal sync --all --timings`` timed: the initial full sync (every chat created), the no-op
+   reconcile (every school's version unchanged: skipped in O(1)), and ``--deep`` (desired state computed
+   and diffed for every school, nothing sent), each with its time per step (journal SQL, diff, HTTP +
+   platform, ledger writes);
+5. the per-account fast path while a ``--deep`` full reconcile runs in another process: ``--fast N``
+   accounts unlinked and linked again (``sync_account``, as the worker's high-priority task runs it),
+   each timed from the start of the task to the platform's answer (p50 / p95).
 
 Prints the sizes, both times and a line ready for RESULTS.md.
 """
@@ -49,6 +54,28 @@ SELECT DISTINCT a.id, s.sourced_id, r.role FROM (
   SELECT sa.person_id, sa.school_id, 'teacher' FROM journal_staffassignment sa WHERE sa.ends_on IS NULL
 ) r JOIN journal_account a ON a.person_id = r.person_id AND a.is_active AND a.id % 2 = 0
 JOIN journal_school s ON s.id = r.school_id
+"""
+
+FAST_PATH = r"""
+import random, statistics, sys, time
+import django
+django.setup()
+from parta.integration.actions.sync import sync_account
+from parta.integration.models import Binding
+
+count = int(sys.argv[1])
+rows = list(Binding.objects.filter(state="active", role="student").values_list("pk", "account_id")[:200000])
+random.seed(6)
+times = []
+for pk, account_id in random.sample(rows, min(count, len(rows))):
+    for state, reason in (("ended", "unlinked"), ("active", "linked")):
+        Binding.objects.filter(pk=pk).update(state=state)
+        started = time.perf_counter()
+        result = sync_account(account_id=account_id, reason=reason)
+        times.append(time.perf_counter() - started)
+        assert result.changes >= 1 and not result.deferred, (account_id, result)
+times.sort()
+print(f"{statistics.median(times):.3f} {times[int(0.95 * (len(times) - 1))]:.3f} {len(times)}")
 """
 
 PLATFORM_SETUP = r"""
@@ -124,6 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=20_000)
     parser.add_argument("--reuse", action="store_true", help="Keep the journal's database if it exists.")
+    parser.add_argument("--jobs", type=int, default=1, help="Schools at once (`parta sync --jobs`).")
+    parser.add_argument("--fast", type=int, default=50, help="Accounts for the fast-path latency (0: skip).")
     options = parser.parse_args()
     journal_db, platform_db = "parta_sync_journal", "parta_sync_platform"
     journal_url = f"{SERVER}/{journal_db}"
@@ -146,6 +175,7 @@ def main() -> None:
         conn.execute(
             "DELETE FROM integration_syncchange; DELETE FROM integration_syncmember; "
             "DELETE FROM integration_syncgroup; DELETE FROM integration_syncschool; "
+            "DELETE FROM integration_syncconference; "
             "DELETE FROM integration_binding"
         )
         rows = conn.execute(LINKS_SQL).fetchall()
@@ -247,22 +277,54 @@ def main() -> None:
             PARTA_SYNC_HOLD_MIN="100000000",
         )
         times = []
-        for label in ("initial full sync", "no-op reconcile"):
+        command = [sys.executable, "-m", "parta.cli", "journal", "sync", "--all", "-v", "0", "--timings"]
+        command += ["--jobs", str(options.jobs)]
+        for label, extra in (
+            ("initial full sync", []),
+            ("no-op reconcile", []),
+            ("no-op --deep", ["--deep"]),
+        ):
+            print(f"{label}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
             started = time.perf_counter()
             result = subprocess.run(
-                [sys.executable, "-m", "parta.cli", "journal", "sync", "--all", "-v", "0"],
-                env=journal_env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
+                command + extra, env=journal_env, cwd=ROOT, capture_output=True, text=True
             )
             times.append(time.perf_counter() - started)
             print(
-                f"{label}: {times[-1]:.1f} s — {result.stdout.strip()} {result.stderr.strip()[-300:]}",
+                f"{label}: {times[-1]:.1f} s — {result.stdout.strip()}\n{result.stderr.strip()[-1500:]}",
                 file=sys.stderr,
             )
             if result.returncode:
                 raise SystemExit(result.returncode)
+        fast = "not measured"
+        if options.fast:
+            fast_env = dict(journal_env, DJANGO_SETTINGS_MODULE="parta.sites.journal.settings")
+            background = subprocess.Popen(
+                [*command, "--deep"],
+                env=journal_env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                time.sleep(2.0)  # the full reconcile is under way
+                out_fast = subprocess.run(
+                    [sys.executable, "-c", FAST_PATH, str(options.fast)],
+                    env=fast_env,
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.split()
+                still = background.poll() is None
+            finally:
+                background.wait()
+            p50, p95 = (float(value) * 1000 for value in out_fast[:2])
+            fast = f"p50 {p50:.0f} ms, p95 {p95:.0f} ms ({out_fast[2]} runs)"
+            print(
+                f"fast path while a --deep reconcile ran (still running at the end: {still}): {fast}",
+                file=sys.stderr,
+            )
         with psycopg.connect(journal_url) as conn:
             groups, members, changes = conn.execute(
                 "SELECT (SELECT count(*) FROM integration_syncgroup), (SELECT count(*) FROM "
@@ -271,8 +333,9 @@ def main() -> None:
         print(f"ledger: {groups:,} chats, {members:,} members, {changes:,} changes recorded", file=sys.stderr)
         print(
             f"| {time.strftime('%Y-%m-%d')} | region_sync | {students:,} students, {len(schools):,} schools, "
-            f"{out[1]} links | initial {times[0]:.1f} s | no-op {times[1]:.1f} s | {groups:,} chats, "
-            f"{members:,} members |"
+            f"{out[1]} links | jobs {options.jobs} | initial {times[0]:.1f} s | no-op {times[1]:.1f} s | "
+            f"--deep {times[2]:.1f} s | "
+            f"{fast} | {groups:,} chats, {members:,} members |"
         )
     finally:
         server.terminate()

@@ -16,3 +16,8 @@ class IntegrationConfig(AppConfig):
         from parta.journal.public import roster_events_subscribe
 
         roster_events_subscribe(callback=roster_event_seen, key="integration-sync")
+
+        from parta.integration.actions.sync import lesson_changed  # online lessons → conferences
+        from parta.journal.public import lessons_subscribe
+
+        lessons_subscribe(callback=lesson_changed, key="integration-sync")

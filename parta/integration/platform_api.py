@@ -244,6 +244,15 @@ class PlatformClient:
             )
         return conferences
 
+    def conference_put(self, *, org_ref: str, conf_ref: str, body: dict[str, Any]) -> None:
+        """``PUT /orgs/{org_ref}/conferences/{conf_ref}``: create or move a conference (the same body twice
+        changes nothing)."""
+        self._call("PUT", f"orgs/{quote(org_ref, safe='')}/conferences/{quote(conf_ref, safe='')}", json=body)
+
+    def conference_delete(self, *, org_ref: str, conf_ref: str) -> None:
+        """``DELETE /orgs/{org_ref}/conferences/{conf_ref}``: 204 whether it existed or not."""
+        self._call("DELETE", f"orgs/{quote(org_ref, safe='')}/conferences/{quote(conf_ref, safe='')}")
+
     def groups_sync(self, *, org_ref: str, groups: list[dict[str, Any]]) -> list[GroupResult]:
         """``POST /orgs/{org_ref}/groups:sync``: a batch of group states and deltas, applied set-wise and
         idempotently (the same batch again answers zeros). One result per group, in order."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from parta.integration.actions.sync import sync_mark_dirty, sync_outbox_pump, sync_school
+from parta.integration.actions.sync import (
+    schools_unchanged,
+    sync_account,
+    sync_mark_dirty,
+    sync_outbox_pump,
+    sync_school,
+)
+from parta.journal.public import schools_all
 
 
 @task()
@@ -15,7 +22,17 @@ def sync_school_task(school_id: int) -> str:
 
 
 @task()
-def sync_all_task() -> int:
-    """The periodic full reconcile: read the outbox and mark every school dirty."""
+def sync_account_task(account_id: int, reason: str = "account") -> int:
+    """The per-account fast path after a link, unlink or restore (queued with a high priority, so it
+    runs before the queued school runs). Returns how many membership changes it sent."""
+    return sync_account(account_id=account_id, reason=reason).changes
+
+
+@task()
+def sync_all_task(deep: bool = False) -> int:
+    """The periodic full reconcile: read the outbox and mark every school dirty — except, unless
+    ``deep``, those unchanged since their last run (``schools_unchanged``)."""
     sync_outbox_pump()
-    return len(sync_mark_dirty(school_ids=None, reason="periodic"))
+    ids = [s.id for s in schools_all()]
+    skip = set() if deep else schools_unchanged(ids)
+    return len(sync_mark_dirty(school_ids=[i for i in ids if i not in skip], reason="periodic"))

@@ -500,3 +500,304 @@ def account_names(*, account_ids: list[int]) -> dict[int, str]:
         initials = " ".join(f"{part[0]}." for part in (first, middle) if part)
         names[pk] = f"{last} {initials}".strip() if last else username
     return names
+
+
+# --- the sync's fast paths: one account's roster, the roster's versions, online lessons (issue 6) -------
+
+
+def account_roster(*, school_id: int, account_id: int) -> SchoolRoster | None:
+    """The part of :func:`school_roster` that concerns one account: its person's rows (staff, student,
+    guardian) and the classes of those rows and of its class-teacher and teaching roles, each with its
+    class teacher and teaching. A few indexed queries, whatever the size of the school and the region;
+    an inactive account has no rows. ``None`` when the school does not exist."""
+    from parta.journal.models import (
+        AcademicYear,
+        Account,
+        Enrolment,
+        Guardianship,
+        School,
+        SchoolClass,
+        StaffAssignment,
+        TeachingAssignment,
+    )
+
+    school = School.objects.filter(pk=school_id).values("pk", "sourced_id", "name").first()
+    if school is None:
+        return None
+    account = Account.objects.filter(pk=account_id).values("person_id", "is_active").first()
+    year = AcademicYear.objects.filter(is_current=True).values("pk", "start_year", "sourced_id").first()
+    empty = SchoolRoster(
+        school_id, school["sourced_id"], school["name"], year["start_year"] if year else None,
+        year["sourced_id"] if year else "", (), (), (), (), (),
+    )  # fmt: skip
+    if account is None or not account["is_active"] or account["person_id"] is None:
+        return empty
+    person_id = int(account["person_id"])
+    staff = tuple(
+        ChatPerson(class_id=None, person_id=person_id, account_id=account_id)
+        for _ in StaffAssignment.objects.filter(
+            school_id=school_id, person_id=person_id, ends_on__isnull=True
+        ).values_list("pk")[:1]
+    )
+    if year is None:
+        return SchoolRoster(school_id, school["sourced_id"], school["name"], None, "", (), staff, (), (), ())
+    in_school = {"school_class__school_id": school_id, "school_class__year_id": year["pk"]}
+    students = tuple(
+        ChatPerson(class_id=class_id, person_id=person_id, account_id=account_id)
+        for class_id in Enrolment.objects.filter(
+            student_id=person_id, ends_on__isnull=True, **in_school
+        ).values_list("school_class_id", flat=True)
+    )
+    wards = Guardianship.objects.filter(guardian_id=person_id).values_list("student_id", flat=True)
+    guardians = tuple(
+        ChatPerson(class_id=class_id, person_id=person_id, account_id=account_id)
+        for class_id in Enrolment.objects.filter(student_id__in=wards, ends_on__isnull=True, **in_school)
+        .values_list("school_class_id", flat=True)
+        .distinct()
+    )
+    class_ids = {p.class_id for p in (*students, *guardians) if p.class_id is not None}
+    class_ids |= set(
+        SchoolClass.objects.filter(
+            school_id=school_id, year_id=year["pk"], class_teacher_id=person_id
+        ).values_list("pk", flat=True)
+    )
+    class_ids |= set(
+        TeachingAssignment.objects.filter(teacher_id=person_id, **in_school).values_list(
+            "school_class_id", flat=True
+        )
+    )
+    classes = tuple(
+        ChatClass(
+            id=pk,
+            cohort_ref=cohort_ref,
+            title=f"{grade}{letter}",
+            class_teacher_person_id=teacher_id,
+            class_teacher_account_id=teacher_account if active else None,
+        )
+        for pk, cohort_ref, grade, letter, teacher_id, teacher_account, active in SchoolClass.objects.filter(
+            pk__in=sorted(class_ids)
+        )
+        .order_by("grade", "letter")
+        .values_list(
+            "pk",
+            "cohort__sourced_id",
+            "grade",
+            "letter",
+            "class_teacher_id",
+            "class_teacher__account__id",
+            "class_teacher__account__is_active",
+        )
+    )
+    teaching = tuple(
+        ChatTeaching(
+            class_id=class_id,
+            subject_ref=subject_ref,
+            subject_name=subject_name,
+            teacher_person_id=teacher_id,
+            teacher_account_id=teacher_account if active else None,
+        )
+        for class_id, subject_ref, subject_name, teacher_id, teacher_account, active in (
+            TeachingAssignment.objects.filter(school_class_id__in=sorted(class_ids)).values_list(
+                "school_class_id",
+                "subject__sourced_id",
+                "subject__name",
+                "teacher_id",
+                "teacher__account__id",
+                "teacher__account__is_active",
+            )
+        )
+    )
+    return SchoolRoster(
+        school_id=school_id,
+        school_ref=school["sourced_id"],
+        school_name=school["name"],
+        year=year["start_year"],
+        year_ref=year["sourced_id"],
+        classes=classes,
+        staff=staff,
+        students=students,
+        guardians=guardians,
+        teaching=teaching,
+    )
+
+
+def roster_versions() -> tuple[dict[int, int], int]:
+    """The outbox's newest event id per school and the newest region-wide one (no school): one
+    aggregate query. A school whose number has not grown since a run had no roster change since."""
+    from django.db.models import Max
+
+    from parta.journal.models import OutboxEvent
+
+    per_school: dict[int, int] = {}
+    region = 0
+    for school_id, newest in OutboxEvent.objects.order_by().values_list("school_id").annotate(Max("pk")):
+        if school_id is None:
+            region = int(newest)
+        else:
+            per_school[int(school_id)] = int(newest)
+    return per_school, region
+
+
+@dataclass(frozen=True)
+class OnlineLesson:
+    """A lesson marked «онлайн-урок» in the current year, as its conference needs it."""
+
+    id: int
+    ref: str  # the lesson's sourcedId
+    class_id: int
+    cohort_ref: str
+    class_title: str  # «5А»
+    subject_name: str
+    teacher_account_id: int | None  # only an active account
+    starts_at: dt.datetime  # aware, in the journal's time zone
+    ends_at: dt.datetime
+
+
+def school_online_lessons(*, school_id: int, since: dt.date) -> list[OnlineLesson]:
+    """The school's online lessons of the current year on ``since`` and later, in one query."""
+    from django.utils import timezone
+
+    from parta.journal.models import AcademicYear, Lesson
+
+    year = AcademicYear.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    if year is None:
+        return []
+    zone = timezone.get_default_timezone()
+    rows = (
+        Lesson.objects.filter(
+            school_class__school_id=school_id, school_class__year_id=year, online=True, date__gte=since
+        )
+        .order_by("date", "number", "pk")
+        .values_list(
+            "pk",
+            "sourced_id",
+            "school_class_id",
+            "school_class__cohort__sourced_id",
+            "school_class__grade",
+            "school_class__letter",
+            "subject__name",
+            "teacher__account__id",
+            "teacher__account__is_active",
+            "date",
+            "starts_at",
+            "ends_at",
+        )
+    )
+    return [
+        OnlineLesson(
+            id=pk,
+            ref=ref,
+            class_id=class_id,
+            cohort_ref=cohort_ref,
+            class_title=f"{grade}{letter}",
+            subject_name=subject,
+            teacher_account_id=teacher_account if active else None,
+            starts_at=dt.datetime.combine(day, start, tzinfo=zone),
+            ends_at=dt.datetime.combine(day, end, tzinfo=zone),
+        )
+        for (
+            pk,
+            ref,
+            class_id,
+            cohort_ref,
+            grade,
+            letter,
+            subject,
+            teacher_account,
+            active,
+            day,
+            start,
+            end,
+        ) in rows
+    ]
+
+
+def lessons_subscribe(*, callback: Any, key: str) -> None:
+    """Call ``callback(school_id)`` whenever a lesson is saved or deleted (inside the writer's
+    transaction: use ``transaction.on_commit`` for work that must see the commit)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from parta.journal.models import Lesson, SchoolClass
+
+    def receiver(sender: Any, instance: Any, **_: Any) -> None:
+        school_id = (
+            SchoolClass.objects.filter(pk=instance.school_class_id)
+            .values_list("school_id", flat=True)
+            .first()
+        )
+        if school_id is not None:
+            callback(int(school_id))
+
+    post_save.connect(receiver, sender=Lesson, dispatch_uid=f"lessons:{key}:save", weak=False)
+    post_delete.connect(receiver, sender=Lesson, dispatch_uid=f"lessons:{key}:delete", weak=False)
+
+
+def account_school_ids(*, account_id: int) -> set[int]:
+    """The schools whose chats the account's person belongs to this year: staff, student, a ward's
+    school, class teacher, teacher. A few indexed queries."""
+    from parta.journal.models import (
+        AcademicYear,
+        Account,
+        Enrolment,
+        Guardianship,
+        SchoolClass,
+        StaffAssignment,
+        TeachingAssignment,
+    )
+
+    person_id = Account.objects.filter(pk=account_id).values_list("person_id", flat=True).first()
+    if person_id is None:
+        return set()
+    ids = set(
+        StaffAssignment.objects.filter(person_id=person_id, ends_on__isnull=True).values_list(
+            "school_id", flat=True
+        )
+    )
+    year = AcademicYear.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    if year is None:
+        return ids
+    people = [
+        person_id,
+        *Guardianship.objects.filter(guardian_id=person_id).values_list("student_id", flat=True),
+    ]
+    ids |= set(
+        Enrolment.objects.filter(
+            student_id__in=people, ends_on__isnull=True, school_class__year_id=year
+        ).values_list("school_class__school_id", flat=True)
+    )
+    ids |= set(
+        SchoolClass.objects.filter(class_teacher_id=person_id, year_id=year).values_list(
+            "school_id", flat=True
+        )
+    )
+    ids |= set(
+        TeachingAssignment.objects.filter(teacher_id=person_id, school_class__year_id=year).values_list(
+            "school_class__school_id", flat=True
+        )
+    )
+    return ids
+
+
+def school_roster_version(*, school_id: int) -> tuple[int, int]:
+    """:func:`roster_versions` for one school: (its newest outbox event id, the newest region-wide one)."""
+    from django.db.models import Max
+
+    from parta.journal.models import OutboxEvent
+
+    found = OutboxEvent.objects.filter(school_id=school_id).aggregate(newest=Max("pk"))["newest"]
+    region = OutboxEvent.objects.filter(school_id__isnull=True).aggregate(newest=Max("pk"))["newest"]
+    return int(found or 0), int(region or 0)
+
+
+def student_family_accounts(*, person_id: int) -> list[int]:
+    """The active accounts of a student and of their parents and legal representatives."""
+    from django.db.models import Q
+
+    from parta.journal.models import Account
+
+    return sorted(
+        Account.objects.filter(is_active=True)
+        .filter(Q(person_id=person_id) | Q(person__wards__student_id=person_id))
+        .values_list("pk", flat=True)
+        .distinct()
+    )

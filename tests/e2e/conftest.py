@@ -40,7 +40,7 @@ def chromium_path() -> str | None:
 
 # The phones whose ID accounts "have" a signed-in messenger session in the browser tests, so the ID
 # offers a push code to them (and to nobody else): see PARTA_ID_DEV_PUSH_PHONES in docs/identity.md.
-PUSH_PHONES = ("+79992000090",)
+PUSH_PHONES = ("+79992000090", "+79997004900")  # the second: manual 004's walk (manual_steps.py)
 # Where the platform's conferences "run" in the browser tests (a reserved name: nothing answers there).
 JITSI_URL = "https://meet.parta-e2e.invalid"
 

@@ -1,6 +1,7 @@
 """Linking a journal account to an educational profile through the ID, in a real browser across both real
-servers, step by step as manuals 000, 001, 002 and 004 tell it; unlinking («Отвязать учетную запись» →
-«Да», «Безопасность» → «Внешние аккаунты» → «Отвязать»); a profile bound elsewhere; the platform down.
+servers, step by step as manuals 000, 001 and 004 tell it; unlinking («Отвязать учетную запись» → «Да»,
+«Безопасность» → «Внешние аккаунты» → «Отвязать»); a profile bound elsewhere; the platform down. Manual 002
+and the full walk of every manual, one file each: tests/e2e/test_manual_00N.py.
 
 The journal is registered with the ID as ``demo-journal`` (as ``make demo`` does) and reads the
 credentials file the registration writes. Each test makes its own journal account and its own phone
@@ -18,7 +19,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -271,68 +271,7 @@ def test_manual_000_chats_icon_and_cancel_in_the_window(page: Page, journal: Par
     expect(page.get_by_label("Телефон, привязанный к Сферум")).to_have_value("")
 
 
-# --- manual 002: «Вход для сотрудников» → «Личные сообщения» → «Привязать учебный профиль …» ----------
-
-
-def test_manual_002_staff_entry_with_an_existing_profile(page: Page, journal: Parta) -> None:
-    username = journal_account(journal, "teacher")
-    phone = new_phone()
-    id_account(journal, phone)
-    sign_in(page, journal, username, staff=True)
-    page.get_by_role("link", name="Чаты").click()
-    page.get_by_role("link", name="Привязать учебный профиль Сферум ID").click()
-    id_with_profile(page, journal, phone)
-    consent_window(page, phone, "Орлова Мария Ивановна")
-    page.get_by_role("button", name="Привязать").click()
-    expect_section(page, phone)
-    # After linking: the way to the messenger, the unlink option, the chats the platform reports.
-    expect(page.get_by_role("link", name="Перейти в Сферум")).to_have_attribute(
-        "href", f"{journal.platform}/"
-    )
-    expect(page.get_by_role("link", name="Отвязать учетную запись")).to_be_visible()
-
-    # The platform creates the school's chats (here through API v1, as the roster sync will): the section
-    # lists what GET /profiles/{sub}/chats reports.
-    sub, org_ref = journal_shell(
-        journal,
-        "from parta.integration.models import Binding\n"
-        f"b = Binding.objects.get(account__username={username!r}, state='active')\n"
-        "print(b.profile_sub, b.org_ref)\n",
-    ).split()
-    token = json.loads((Path(journal.env["PARTA_VAR_DIR"]) / "demo-journal-client.json").read_text())[
-        "api_token"
-    ]
-    groups = [
-        {
-            "group_ref": f"staff-{sub}",
-            "kind": "staff",
-            "title": "Учительская",
-            "admins": [sub],
-            "members": [sub],
-        },
-        {
-            "group_ref": f"maths-{sub}",
-            "kind": "subject",
-            "title": "Математика 5А",
-            "subject": "Математика",
-            "admins": [sub],
-            "members": [sub],
-        },
-    ]
-    answer = httpx.post(
-        f"{journal.platform}/api/v1/orgs/{org_ref}/groups:sync",
-        json={"groups": groups},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    page.reload()
-    maths = page.get_by_role("row").filter(has_text="Математика 5А")
-    expect(maths.get_by_role("cell", name="Математика", exact=True)).to_be_visible()
-    expect(maths.get_by_role("cell", name="1", exact=True)).to_be_visible()
-    expect(maths.get_by_role("cell", name="Орлова Мария Ивановна")).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="Учительская")).to_be_visible()
-    shot(page, "002-posle-privyazki")
+# --- manual 002 (staff entry, the three variants, the page after linking): tests/e2e/test_manual_002.py --
 
 
 # --- manual 004: the desktop shortcut; «Отвязать учетную запись» → «Да» -------------------------------

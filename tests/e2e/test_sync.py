@@ -87,12 +87,15 @@ def test_after_linking_the_teacher_finds_the_three_chats_made(
         f"    link = api.link_create(profile_sub={pupil_sub!r}, org_ref=school.sourced_id, "
         "journal_account_ref=str(acc.pk), roles=['student'], display=LinkDisplay('Вера', 'Ёлкина'))\n"
         "Binding.objects.create(account=acc, role='student', org_ref=school.sourced_id, "
-        f"profile_sub={pupil_sub!r}, link_id=link.id, state='active')\n",
+        f"profile_sub={pupil_sub!r}, link_id=link.id, state='active')\n"
+        # as binding_create records it: the audit record queues the pupil's fast path
+        "from parta.integration.actions.audit import binding_event_record\n"
+        f"binding_event_record(kind='linked', account_id=acc.pk, profile_sub={pupil_sub!r})\n",
     )
     phone = new_phone()
     id_account(journal, phone)
     sign_in(page, journal, username, staff=True)
-    page.get_by_role("link", name="Чаты").click()
+    page.get_by_role("link", name="Личные сообщения").click()  # the chats icon after staff entry (002)
     page.get_by_role("link", name="Привязать учебный профиль Сферум ID").click()
     id_with_profile(page, journal, phone)
     consent_window(page, phone, "Орлова Мария Ивановна")

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import logging
 import math
+import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from parta.integration.conf import NotConfiguredError, config_required
@@ -34,14 +40,34 @@ from parta.integration.models import (
 from parta.integration.platform_api import (
     GroupResult,
     PlatformClient,
+    PlatformError,
     PlatformRefusedError,
     PlatformUnavailableError,
 )
-from parta.integration.sync.desired import desired_school
+from parta.integration.sync.account import account_school_plan
+from parta.integration.sync.conferences import (
+    DELETE,
+    ConferencePlan,
+    conference_plan,
+    conferences_applied,
+    conferences_forget_past,
+)
+from parta.integration.sync.desired import desired_school, subject_chats_enabled, titles
 from parta.integration.sync.plan import GroupPlan, SchoolPlan, school_plan
-from parta.journal.public import roster_events_after, school_ids_by_ref, schools_all
+from parta.journal.public import (
+    account_school_ids,
+    roster_events_after,
+    roster_versions,
+    school_ids_by_ref,
+    school_roster_version,
+    schools_all,
+    student_family_accounts,
+)
 
 logger = logging.getLogger("parta.integration.sync")
+
+# seconds per step of the school runs in this process (`parta sync --timings`)
+TIMINGS: defaultdict[str, float] = defaultdict(float)
 
 LEASE = dt.timedelta(minutes=15)  # a run not finished by then is taken as dead (a killed worker)
 
@@ -106,13 +132,91 @@ def sync_mark_dirty(*, school_ids: Iterable[int] | None, reason: str) -> list[in
     return queued
 
 
-def sync_account_changed(*, account_id: int, reason: str) -> list[int]:
-    """A link or unlink: the account's schools (its bindings' and those where the ledger has it) run
-    now, so the user is in (or out of) their chats within seconds."""
+FAST_PRIORITY = 50  # the per-account task runs before every queued school run (django-tasks priority)
+
+
+def account_schools(account_id: int) -> set[int]:
+    """The schools whose chats may hold the account: its bindings', its person's roles' this year and
+    those where the ledger has it."""
     refs = list(Binding.objects.filter(account_id=account_id).values_list("org_ref", flat=True).distinct())
-    ids = set(school_ids_by_ref(refs=refs).values())
+    ids = set(school_ids_by_ref(refs=refs).values()) if refs else set()
+    ids |= account_school_ids(account_id=account_id)
     ids |= set(SyncMember.objects.filter(account_id=account_id).values_list("group__school_id", flat=True))
-    return sync_mark_dirty(school_ids=ids, reason=reason) if ids else []
+    return ids
+
+
+def _enqueue_account(account_id: int, reason: str) -> bool:
+    from parta.integration.tasks import sync_account_task
+
+    try:
+        sync_account_task.using(priority=FAST_PRIORITY).enqueue(account_id, reason)
+    except Exception:  # the queue is down: fall back to the schools' runs
+        logger.exception("sync: could not enqueue account %s", account_id)
+        return False
+    return True
+
+
+def sync_account_changed(*, account_id: int, reason: str) -> list[int]:
+    """A link, unlink or restore: queue the account's fast path (:func:`sync_account`) ahead of every
+    school run, so the user is in (or out of) their chats within seconds. Returns the account's
+    schools; if the task cannot be queued they are marked dirty instead."""
+    ids = account_schools(account_id)
+    if ids and not _enqueue_account(account_id, reason):
+        sync_mark_dirty(school_ids=ids, reason=reason)
+    return sorted(ids)
+
+
+@dataclass
+class AccountRunResult:
+    changes: int
+    schools: list[int]
+    deferred: list[int]  # schools handed to a full run (a chat not made yet, or the platform failed)
+
+
+def sync_account(*, account_id: int, reason: str = "account") -> AccountRunResult:
+    """The per-account fast path: the account's memberships in the chats of each of its schools brought
+    to the journal's state, sent as deltas and recorded in the ledger and the history. It takes no lock
+    on the school, so it does not wait for a running full reconcile (whose plan, made from the ledger,
+    sends the same set-wise deltas at worst — idempotent on the platform). A chat that is not on the
+    platform yet, or a platform failure, marks the school dirty for its regular run."""
+    changes = 0
+    done: list[int] = []
+    deferred: list[int] = []
+    try:
+        cfg = config_required()
+    except NotConfiguredError:
+        return AccountRunResult(0, [], [])
+    ids = sorted(account_schools(account_id))
+    rows = {r.school_id: r for r in SyncSchool.objects.filter(school_id__in=ids)}
+    with PlatformClient(cfg) as api:
+        for school_id in ids:
+            row = rows.get(school_id)
+            if row is None or row.last_ok_at is None:
+                deferred.append(school_id)  # never synced: the school's first run makes its chats
+                continue
+            found = account_school_plan(
+                school_id=school_id, account_id=account_id, last_ok_ts=row.last_ok_at.timestamp()
+            )
+            plan = found.plan
+            if found.needs_school_run:
+                deferred.append(school_id)
+            if plan is None or not plan.groups:
+                done.append(school_id)
+                continue
+            try:
+                results = api.groups_sync(org_ref=plan.org_ref, groups=[g.payload() for g in plan.groups])
+                errors = _record(plan, plan.groups, results)
+            except (PlatformUnavailableError, PlatformRefusedError) as error:
+                errors = [str(error) or type(error).__name__]
+            if errors:
+                logger.warning("sync: account %s in school %s: %s", account_id, school_id, "; ".join(errors))
+                deferred.append(school_id)
+                continue
+            changes += plan.changes
+            done.append(school_id)
+    if deferred:
+        sync_mark_dirty(school_ids=deferred, reason=reason)
+    return AccountRunResult(changes, done, sorted(set(deferred)))
 
 
 def account_sync_on_commit(*, account_id: int, reason: str) -> None:
@@ -157,6 +261,63 @@ def roster_event_seen(event: object) -> None:
     transaction.on_commit(
         lambda: sync_mark_dirty(school_ids=None if school_id is None else [int(school_id)], reason=kind)
     )
+    student = (getattr(event, "payload", None) or {}).get("student")
+    if kind in FAST_EVENTS and isinstance(student, int):
+        transaction.on_commit(functools.partial(_family_fast_path, student, kind))
+
+
+FAST_EVENTS = frozenset({"registry.restored", "registry.restore_cancelled"})
+
+
+def _family_fast_path(student_person_id: int, reason: str) -> None:
+    """A restore or a cancelled restore: the student's and their parents' fast paths, ahead of the
+    school's run (which is queued too)."""
+    try:
+        for account_id in student_family_accounts(person_id=student_person_id):
+            _enqueue_account(account_id, reason)
+    except Exception:  # the school's run (queued too) does the same, only later
+        logger.exception("sync: could not queue the family of person %s", student_person_id)
+
+
+def lesson_changed(school_id: int) -> None:
+    """A lesson was saved or deleted (``parta.journal.public.lessons_subscribe``): its school's
+    conferences follow when the journal's transaction commits."""
+    if not bool(_setting("PARTA_SYNC_AUTO", True)):
+        return
+    transaction.on_commit(lambda: sync_mark_dirty(school_ids=[school_id], reason="lesson.changed"))
+
+
+# --- versions: skipping an unchanged school in O(1) --------------------------------------------------------
+
+
+def _settings_digest() -> str:
+    data = json.dumps([titles(), subject_chats_enabled()], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:12]
+
+
+def school_version(school_id: int) -> str:
+    """What the school's chats were computed from, as far as it can be told cheaply: the journal's newest
+    outbox event for the school and for the region, and the sync's settings. Changes of bindings (link,
+    unlink) and lessons reach the school as dirty marks instead."""
+    own, region = school_roster_version(school_id=school_id)
+    return f"{own}:{region}:{_settings_digest()}"
+
+
+def schools_unchanged(school_ids: list[int]) -> set[int]:
+    """Of these schools, those a full reconcile may skip: synced successfully before, idle (not dirty,
+    held or failed), and with the same version as at their last run. Two set-wise queries for all."""
+    per_school, region = roster_versions()
+    digest = _settings_digest()
+    skip: set[int] = set()
+    for row in SyncSchool.objects.filter(school_id__in=school_ids, status=SyncStatus.IDLE).values_list(
+        "school_id", "dirty_seq", "done_seq", "version", "last_ok_at"
+    ):
+        school_id, dirty_seq, done_seq, version, last_ok = row
+        if last_ok is None or dirty_seq > done_seq:
+            continue
+        if version == f"{per_school.get(school_id, 0)}:{region}:{digest}":
+            skip.add(school_id)
+    return skip
 
 
 # --- one school's run --------------------------------------------------------------------------------------
@@ -176,7 +337,9 @@ def sync_plan(*, school_id: int) -> SchoolPlan | None:
         return None
     row = SyncSchool.objects.filter(school_id=school_id).first()
     last_ok = row.last_ok_at.timestamp() if row and row.last_ok_at else None
-    return school_plan(desired, last_ok_ts=last_ok)
+    plan = school_plan(desired, last_ok_ts=last_ok)
+    plan.conferences = conference_plan(desired)
+    return plan
 
 
 def _batches(groups: list[GroupPlan]) -> Iterator[list[GroupPlan]]:
@@ -196,68 +359,157 @@ def _batches(groups: list[GroupPlan]) -> Iterator[list[GroupPlan]]:
 
 
 def _record(plan: SchoolPlan, batch: list[GroupPlan], results: list[GroupResult]) -> list[str]:
-    """The platform's answer into the ledger and the history, in one transaction. Returns the errors."""
+    """The platform's answer into the ledger and the history, in one transaction and a fixed number of
+    statements per batch (bulk inserts and updates). Returns the errors."""
     errors: list[str] = []
     by_ref = {r.group_ref: r for r in results}
     now = timezone.now()
-    history: list[SyncChange] = []
+    done: list[tuple[GroupPlan, GroupResult, set[str]]] = []
+    for group in batch:
+        result = by_ref.get(group.ref)
+        if result is None or result.error:
+            errors.append(f"{group.title}: {result.error if result else 'нет ответа'}")
+            continue
+        done.append((group, result, set(result.unknown)))
+    if not done:
+        return errors
+    fields = ["school_id", "kind", "title", "subject", "archived", "chat_id", "updated_at"]
     with transaction.atomic():
-        for group in batch:
-            result = by_ref.get(group.ref)
-            if result is None or result.error:
-                errors.append(f"{group.title}: {result.error if result else 'нет ответа'}")
+        refs = [group.ref for group, _, _ in done]
+        existing = {
+            g.group_ref: g for g in SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__in=refs)
+        }
+        new_rows: list[SyncGroup] = []
+        changed: list[SyncGroup] = []
+        for group, result, _ in done:
+            row = existing.get(group.ref) or SyncGroup(org_ref=plan.org_ref, group_ref=group.ref)
+            values = (plan.school_id, group.kind, group.title, group.subject, group.archived, result.chat_id)
+            if row.pk is not None and values == tuple(getattr(row, f) for f in fields[:-1]):
                 continue
-            unknown = set(result.unknown)
-            row, _ = SyncGroup.objects.update_or_create(
-                org_ref=plan.org_ref,
-                group_ref=group.ref,
-                defaults={
-                    "school_id": plan.school_id,
-                    "kind": group.kind,
-                    "title": group.title,
-                    "subject": group.subject,
-                    "archived": group.archived,
-                    "chat_id": result.chat_id,
-                    "updated_at": now,
-                },
-            )
+            for name, value in zip(fields, (*values, now), strict=True):
+                setattr(row, name, value)
+            (changed if row.pk is not None else new_rows).append(row)
+        if new_rows:
+            SyncGroup.objects.bulk_create(new_rows, batch_size=1000)
+        if changed:
+            SyncGroup.objects.bulk_update(changed, fields, batch_size=500)
+        ids = dict(
+            SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__in=refs).values_list("group_ref", "pk")
+        )
+        members: list[tuple[Any, ...]] = []  # rows of MEMBER_COLUMNS
+        history: list[tuple[Any, ...]] = []  # rows of CHANGE_COLUMNS
+        for group, _, unknown in done:
+            group_id = ids[group.ref]
             removed = [c.sub for c in group.changes if c.change == SyncChangeKind.REMOVED] + sorted(unknown)
             if removed:
-                SyncMember.objects.filter(group=row, sub__in=removed).delete()
-            added = [c for c in group.changes if c.change == SyncChangeKind.ADDED and c.sub not in unknown]
-            SyncMember.objects.bulk_create(
-                [
-                    SyncMember(
-                        group=row,
-                        sub=c.sub,
-                        account_id=c.account_id,
-                        person_id=c.person_id,
-                        admin=group.target[c.sub].admin,
-                    )
-                    for c in added
-                ],
-                ignore_conflicts=True,
+                SyncMember.objects.filter(group_id=group_id, sub__in=removed).delete()
+            members.extend(
+                (group_id, c.sub, c.account_id, c.person_id, group.target[c.sub].admin)
+                for c in group.changes
+                if c.change == SyncChangeKind.ADDED and c.sub not in unknown
             )
             for kind, admin in ((SyncChangeKind.ADMIN_GRANTED, True), (SyncChangeKind.ADMIN_REVOKED, False)):
                 subs = [c.sub for c in group.changes if c.change == kind and c.sub not in unknown]
                 if subs:
-                    SyncMember.objects.filter(group=row, sub__in=subs).update(admin=admin)
+                    SyncMember.objects.filter(group_id=group_id, sub__in=subs).update(admin=admin)
             history.extend(
-                SyncChange(
-                    created_at=now,
-                    school_id=plan.school_id,
-                    group_ref=group.ref,
-                    group_title=group.title,
-                    account_id=c.account_id,
-                    sub=c.sub,
-                    change=c.change,
-                    reason=c.reason,
+                (
+                    now,
+                    plan.school_id,
+                    group.ref,
+                    group.title,
+                    c.account_id,
+                    c.sub,
+                    str(c.change),
+                    str(c.reason),
                 )
                 for c in group.changes
                 if c.sub not in unknown
             )
-        SyncChange.objects.bulk_create(history, batch_size=2000)
+        _insert_many(SyncMember, MEMBER_COLUMNS, members, unique=True)
+        _insert_many(SyncChange, CHANGE_COLUMNS, history)
     return errors
+
+
+MEMBER_COLUMNS = ("group_id", "sub", "account_id", "person_id", "admin")
+CHANGE_COLUMNS = (
+    "created_at",
+    "school_id",
+    "group_ref",
+    "group_title",
+    "account_id",
+    "sub",
+    "change",
+    "reason",
+)
+
+
+COPY_FROM = 100  # rows: from this many on, PostgreSQL gets them by COPY (an initial sync's first load)
+
+
+def _insert_many(
+    model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, unique: bool = False
+) -> None:
+    """Insert rows of values (no model instances: building them costs more than the insert); with
+    ``unique``, rows that exist already are skipped (a fast path or a repeated run may have written
+    them). Many rows on PostgreSQL go by ``COPY`` (through a temporary table when ``unique``), the rest
+    by ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+        model._default_manager.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows],
+            batch_size=5000,
+            ignore_conflicts=unique,
+        )
+        return
+    # identifiers from the models' metadata only: nothing here comes from input
+    table = model._meta.db_table
+    names = ", ".join(columns)
+    scratch = f"pg_temp.copy_{table}"
+    with connection.cursor() as cursor:
+        if unique:
+            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+            cursor.execute(f"CREATE TEMPORARY TABLE copy_{table} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+        with cursor.cursor.copy(f"COPY {scratch if unique else table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if unique:
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} ON CONFLICT DO NOTHING"  # noqa: S608
+            )
+            cursor.execute(f"DROP TABLE {scratch}")
+
+
+def _apply_conferences(api: PlatformClient, plan: SchoolPlan) -> None:
+    """The conference calls, a few at a time (``PARTA_SYNC_CONFERENCE_WORKERS``: the platform has no batch
+    call for them); the answers recorded in the ledger together. The first failure is raised after the
+    others have been recorded."""
+
+    def call(conference: ConferencePlan) -> ConferencePlan:
+        if conference.action == DELETE:
+            api.conference_delete(org_ref=plan.org_ref, conf_ref=conference.conf_ref)
+        else:
+            assert conference.desired is not None
+            api.conference_put(
+                org_ref=plan.org_ref, conf_ref=conference.conf_ref, body=conference.desired.body()
+            )
+        return conference
+
+    workers = max(1, int(_setting("PARTA_SYNC_CONFERENCE_WORKERS", 4)))  # type: ignore[call-overload]
+    failed: PlatformError | None = None
+    done: list[ConferencePlan] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in as_completed([pool.submit(call, c) for c in plan.conferences]):
+            try:
+                done.append(future.result())
+            except PlatformError as error:
+                failed = failed or error
+    clock = time.perf_counter()
+    conferences_applied(school_id=plan.school_id, org_ref=plan.org_ref, plans=done)
+    TIMINGS["ledger and history writes"] += time.perf_counter() - clock
+    if failed is not None:
+        raise failed
 
 
 def _claim(school_id: int, *, force: bool) -> tuple[SyncSchool | None, str]:
@@ -309,11 +561,16 @@ def sync_school(
         return RunResult(why, None, "Школа уже синхронизируется." if why == "busy" else "Ждёт повтора.")
     started_seq = row.dirty_seq
     started_at = row.last_run_at or timezone.now()
+    clock = time.perf_counter()
+    version = school_version(school_id)
     desired = desired_school(school_id)
+    TIMINGS["desired state (journal SQL)"] += time.perf_counter() - clock
     if desired is None:
         SyncSchool.objects.filter(pk=row.pk).update(status=SyncStatus.IDLE, done_seq=started_seq)
         return RunResult("missing", None, "Школы нет в журнале.")
+    clock = time.perf_counter()
     plan = school_plan(desired, last_ok_ts=row.last_ok_at.timestamp() if row.last_ok_at else None)
+    TIMINGS["plan (ledger read, diff, reasons)"] += time.perf_counter() - clock
     SyncSchool.objects.filter(pk=row.pk).update(org_ref=desired.org_ref, name=desired.name[:255])
     limit = hold_threshold(plan.applied_members)
     if plan.removals > limit and not approve and row.approved_removals < plan.removals:
@@ -329,23 +586,33 @@ def sync_school(
         return RunResult("held", plan, message)
     try:
         cfg = config_required()
-        if plan.groups:
-            with PlatformClient(cfg) as api:
+        with PlatformClient(cfg) as api:
+            if plan.groups:
                 api.org_put(org_ref=plan.org_ref, name=plan.name)
                 for batch in _batches(plan.groups):
+                    clock = time.perf_counter()
                     results = api.groups_sync(org_ref=plan.org_ref, groups=[g.payload() for g in batch])
+                    TIMINGS["groups:sync (HTTP + platform)"] += time.perf_counter() - clock
+                    clock = time.perf_counter()
                     errors = _record(plan, batch, results)
+                    TIMINGS["ledger and history writes"] += time.perf_counter() - clock
                     if errors:
                         raise PlatformRefusedError(400, "; ".join(errors)[:2000])
                     if progress:
                         progress(len(batch))
+            # after the chats: a conference's participants are its class chat, its organizer a member
+            clock = time.perf_counter()
+            plan.conferences = conference_plan(desired)
+            _apply_conferences(api, plan)
+            conferences_forget_past(school_id=school_id)
+            TIMINGS["lesson conferences (plan + HTTP)"] += time.perf_counter() - clock
     except NotConfiguredError:
         return _fail(row, "Интеграция не настроена: нет токена API или адреса платформы.")
     except (PlatformUnavailableError, PlatformRefusedError) as error:
         return _fail(row, str(error) or type(error).__name__)
     message = (
         f"Готово: чатов изменено {len(plan.groups)}, изменений состава {plan.changes} "
-        f"(удалений {plan.removals})."
+        f"(удалений {plan.removals}), видеоконференций уроков изменено {len(plan.conferences)}."
     )
     with transaction.atomic():
         fresh = SyncSchool.objects.select_for_update().get(pk=row.pk)
@@ -358,6 +625,7 @@ def sync_school(
         fresh.last_error = ""
         fresh.held_removals = 0
         fresh.approved_removals = 0
+        fresh.version = version
         fresh.save()
         if fresh.status == SyncStatus.PENDING:
             transaction.on_commit(lambda: _enqueue(school_id))

@@ -2,6 +2,7 @@ from parta.integration.models.bindings import Binding, BindingEvent, BindingEven
 from parta.integration.models.ledger import (
     SyncChange,
     SyncChangeKind,
+    SyncConference,
     SyncCursor,
     SyncGroup,
     SyncMember,
@@ -24,6 +25,7 @@ __all__ = [
     "ReceivedWebhook",
     "SyncChange",
     "SyncChangeKind",
+    "SyncConference",
     "SyncCursor",
     "SyncGroup",
     "SyncMember",

@@ -36,6 +36,12 @@ class SyncSchool(models.Model):
     held_removals = models.PositiveIntegerField("удалений ждут подтверждения", default=0)
     approved_removals = models.PositiveIntegerField("подтверждено удалений", default=0)
     approved_by = models.CharField("кто подтвердил", max_length=150, blank=True)
+    version = models.CharField(
+        "версия журнала при последней синхронизации",
+        max_length=200,
+        blank=True,
+        help_text="Пока она та же и изменений не было, сверка всех школ пропускает школу.",
+    )
 
     class Meta:
         verbose_name = "синхронизация школы"
@@ -152,3 +158,29 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_id}"
+
+
+class SyncConference(models.Model):
+    """A lesson's conference as last applied on the platform (``PUT …/conferences/{conf_ref}``)."""
+
+    school_id = models.BigIntegerField("школа (id в журнале)", db_index=True)
+    org_ref = models.CharField("организация", max_length=64)
+    conf_ref = models.CharField("видеоконференция", max_length=200)
+    lesson_id = models.BigIntegerField("урок (id в журнале)")
+    group_ref = models.CharField("группа", max_length=200)
+    title = models.CharField("название", max_length=200)
+    starts_at = models.DateTimeField("начало")
+    ends_at = models.DateTimeField("окончание")
+    organizer = models.CharField("организатор (sub)", max_length=64, blank=True)
+    updated_at = models.DateTimeField("обновлена", default=timezone.now)
+
+    class Meta:
+        verbose_name = "видеоконференция урока (применённое состояние)"
+        verbose_name_plural = "синхронизация чатов: видеоконференции уроков"
+        ordering = ["org_ref", "starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_ref", "conf_ref"], name="one_sync_conference_per_ref")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

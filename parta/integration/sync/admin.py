@@ -11,7 +11,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from parta.integration.actions.sync import sync_approve, sync_mark_dirty
-from parta.integration.models import SyncChange, SyncGroup, SyncMember, SyncSchool, SyncStatus
+from parta.integration.models import (
+    SyncChange,
+    SyncConference,
+    SyncGroup,
+    SyncMember,
+    SyncSchool,
+    SyncStatus,
+)
 from parta.journal.public import account_names
 
 
@@ -95,6 +102,16 @@ class SyncGroupAdmin(ReadOnly, admin.ModelAdmin[SyncGroup]):
     show_full_result_count = False
     readonly_fields = [f.name for f in SyncGroup._meta.fields]
     inlines = (SyncMemberInline,)
+
+
+@admin.register(SyncConference)
+class SyncConferenceAdmin(ReadOnly, admin.ModelAdmin[SyncConference]):
+    """The online lessons' conferences as applied on the platform (docs/sync.md)."""
+
+    list_display = ("title", "starts_at", "ends_at", "group_ref", "org_ref", "updated_at")
+    list_filter = ("starts_at",)
+    search_fields = ("title", "conf_ref", "group_ref", "org_ref", "=school_id")
+    date_hierarchy = "starts_at"
 
 
 @admin.register(SyncChange)

@@ -88,6 +88,7 @@ class SchoolPlan:
     name: str
     groups: list[GroupPlan]
     applied_members: int  # members in the ledger now (the base of the safety share)
+    conferences: list[Any] = field(default_factory=list)  # ConferencePlan: online lessons (conferences.py)
 
     @property
     def removals(self) -> int:

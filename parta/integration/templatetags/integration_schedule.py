@@ -36,7 +36,40 @@ class ScheduleJoins:
 
 @register.simple_tag(takes_context=True)
 def sferum_lesson_joins(context: template.Context) -> ScheduleJoins | None:
-    """``None`` when the shown week has no online lessons."""
+    """``None`` when the shown week has no online lessons. Asked once per request: the card above the
+    week and every lesson row (``sferum_lesson_join``) share the answer."""
+    request = context.get("request")
+    cached = getattr(request, "_sferum_lesson_joins", None)
+    if isinstance(cached, ScheduleJoins):
+        return cached
+    joins = _week_joins(context)
+    if joins is not None and request is not None:
+        request._sferum_lesson_joins = joins
+    return joins
+
+
+@dataclass(frozen=True)
+class RowJoin:
+    join_url: str  # «Подключиться» while the platform says joining is open
+    waiting: bool  # linked, not a parent, the platform answered: the link comes at the start
+
+
+@register.simple_tag(takes_context=True)
+def sferum_lesson_join(context: template.Context, lesson: Any) -> RowJoin | None:
+    """The row of an online lesson in «Расписание» (journal/_week.html): its «Подключиться», if open."""
+    joins = sferum_lesson_joins(context)
+    if joins is None:
+        return None
+    for item in joins.lessons:
+        if item.lesson.pk == lesson.pk:
+            return RowJoin(
+                join_url=item.join_url,
+                waiting=not item.join_url and joins.linked and not joins.parent and not joins.unavailable,
+            )
+    return None
+
+
+def _week_joins(context: template.Context) -> ScheduleJoins | None:
     online = [lesson for day in context.get("days") or () for lesson in day.lessons if lesson.online]
     request = context.get("request")
     user = getattr(request, "user", None)

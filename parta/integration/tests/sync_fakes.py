@@ -30,6 +30,7 @@ class Chat:
 class SyncPlatform(fakes.FakePlatform):
     groups: dict[tuple[str, str], Chat] = field(default_factory=dict)
     apply_then_fail: int = 0  # apply the next N groups:sync requests, then answer 500 (a lost answer)
+    conferences_made: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # PUT bodies
 
     def linked(self, org_ref: str) -> set[str]:
         return {link["profile_sub"] for link in self.links.values() if link["org_ref"] == org_ref}
@@ -50,6 +51,18 @@ class SyncPlatform(fakes.FakePlatform):
                 self.apply_then_fail -= 1
                 return 500, {"detail": "Сбой на стороне платформы."}
             return 200, answer
+        if (
+            method in ("PUT", "DELETE")
+            and len(parts) == 4
+            and parts[0] == "orgs"
+            and parts[2] == "conferences"
+        ):
+            self.requests.append((method, path, body))
+            if self.fail_next:
+                return self.fail_next.pop(0), {"detail": "Сбой на стороне платформы."}
+            if parts[1] not in self.orgs:
+                return 404, {"detail": f"Организация «{parts[1]}» не зарегистрирована этим журналом."}
+            return self.conference(method, parts[1], parts[3], body)
         if method == "DELETE" and parts[0] == "links" and len(parts) == 2 and parts[1] in self.links:
             link = self.links[parts[1]]
             for (org_ref, _), chat in self.groups.items():
@@ -57,6 +70,25 @@ class SyncPlatform(fakes.FakePlatform):
                     chat.members.discard(link["profile_sub"])
                     chat.admins.discard(link["profile_sub"])
         return super().api(method, path, query, body)
+
+    def conference(self, method: str, org_ref: str, conf_ref: str, body: Any) -> tuple[int, Any]:
+        """PUT/DELETE /orgs/{org_ref}/conferences/{conf_ref} as the platform answers them (docs/api.md)."""
+        key = (org_ref, conf_ref)
+        if method == "DELETE":
+            self.conferences_made.pop(key, None)
+            return 204, None
+        group_ref = body.get("group_ref")
+        if group_ref and (org_ref, group_ref) not in self.groups:
+            return 400, {"detail": f"Группа «{group_ref}» не найдена в этой организации."}
+        organizer = body.get("organizer")
+        if organizer and organizer not in self.linked(org_ref):
+            return 400, {"detail": "Участниками могут быть только участники организации."}
+        if body.get("kind") not in ("lesson", "meeting", "other") or body["end"] <= body["start"]:
+            return 422, {"detail": "Неверные данные."}
+        created = key not in self.conferences_made
+        self.conferences_made[key] = dict(body)
+        out = {"conf_ref": conf_ref, "org_ref": org_ref, "title": body["title"], "kind": body["kind"]}
+        return (201 if created else 200), out
 
     def sync(self, org_ref: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         refs = [item["group_ref"] for item in items]

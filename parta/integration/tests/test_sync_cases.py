@@ -143,19 +143,20 @@ def test_only_linked_accounts_are_members_and_others_join_when_they_link(school:
     assert SyncChange.objects.get(sub=sub).reason == "linked"
 
 
-def test_linking_queues_the_users_schools_at_once(
+def test_linking_queues_the_users_fast_path_ahead_of_school_runs(
     school: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
     s = school["school"]
     sync_school(school_id=s.pk)
+    account_id = school["pupil"].account.pk
     with django_capture_on_commit_callbacks(execute=True):
-        binding_event_record(kind=BindingEventKind.LINKED, account_id=school["pupil"].account.pk)
-    assert SyncSchool.objects.get(school_id=s.pk).status == SyncStatus.PENDING
-    assert DBTaskResult.objects.filter(
-        task_path__endswith="sync_school_task", args_kwargs__args=[s.pk]
-    ).exists()
+        binding_event_record(kind=BindingEventKind.LINKED, account_id=account_id)
+    task = DBTaskResult.objects.get(task_path__endswith="sync_account_task")
+    assert task.args_kwargs["args"] == [account_id, "linked"]
+    assert task.priority > 0  # before the queued school runs (priority 0)
+    assert SyncSchool.objects.get(school_id=s.pk).status == SyncStatus.IDLE  # no whole-school run
 
 
 def test_unlink_takes_the_user_out_of_every_chat(school: dict[str, Any]) -> None:

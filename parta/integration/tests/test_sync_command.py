@@ -61,9 +61,9 @@ def test_held_school_is_reported_and_approved_by_the_flag(school: dict[str, Any]
     settings.PARTA_SYNC_HOLD_MIN = 0
     settings.PARTA_SYNC_HOLD_SHARE = 0.0
     run("--all")
-    Binding.objects.update(state=BindingState.ENDED)
+    Binding.objects.update(state=BindingState.ENDED)  # behind the sync's back: only --deep sees it
     with pytest.raises(CommandError, match="Не все школы синхронизированы"):
-        run("--all")
+        run("--all", "--deep")
     assert SyncSchool.objects.get().status == SyncStatus.HELD
     assert "Школ синхронизировано: 1" in run("--all", "--approve-removals")
     assert all(not chat.members for chat in school["fake"].groups.values())
@@ -102,3 +102,21 @@ def test_admin_lists_schools_and_history_and_approves(school: dict[str, Any], se
     )
     assert "Удаление разрешено" in response.content.decode()
     assert SyncSchool.objects.get().approved_removals == 4
+
+
+def test_a_full_reconcile_skips_unchanged_schools_until_the_journal_changes(school: dict[str, Any]) -> None:
+    fake = school["fake"]
+    assert "Школ синхронизировано: 1; без изменений с прошлого запуска: 0" in run("--all")
+    sent = len(fake.requests)
+    assert "Школ синхронизировано: 0; без изменений с прошлого запуска: 1" in run("--all")
+    assert len(fake.requests) == sent  # nothing computed, nothing sent
+    enrolments.student_leave(
+        student=school["pupil"], school_class=school["five_a"], reason=RegistryReason.EXPELLED
+    )  # an outbox row for the school: its version moved
+    assert "Школ синхронизировано: 1; без изменений с прошлого запуска: 0" in run("--all")
+    class_ref = f"class-{school['five_a'].cohort.sourced_id}"
+    assert len(fake.members(school["school"].sourced_id, class_ref)) == 1  # only the class teacher
+    Binding.objects.update(state=BindingState.ENDED)  # behind the sync's back
+    assert "без изменений с прошлого запуска: 1" in run("--all")
+    assert "Школ синхронизировано: 1; без изменений с прошлого запуска: 0" in run("--all", "--deep")
+    assert all(not chat.members for chat in fake.groups.values())

@@ -47,6 +47,8 @@ def login_view(request: HttpRequest, *, staff: bool = False) -> HttpResponse:
             else:
                 login(request, account)
                 if staff:
+                    # Manual 002: after this entry the header's chats icon reads «Личные сообщения».
+                    request.session["journal_entry"] = "staff"
                     staff_roles = [role for role in roles if role in queries.STAFF_ROLES]
                     if staff_roles:
                         request.session["journal_role"] = staff_roles[0]

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from django.utils import timezone
 from tqdm import tqdm
 
-from parta.integration.actions.sync import sync_approve, sync_outbox_pump, sync_plan, sync_school
+from parta.integration.actions.sync import (
+    TIMINGS,
+    RunResult,
+    schools_unchanged,
+    sync_approve,
+    sync_outbox_pump,
+    sync_plan,
+    sync_school,
+)
 from parta.integration.models import SyncReason, SyncSchool, SyncStatus
+from parta.integration.sync.conferences import DELETE
 from parta.integration.sync.plan import SchoolPlan
 from parta.journal.public import account_names, school_ids_by_ref, schools_all
 
@@ -38,6 +51,21 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="Показать план по каждому чату с причинами, ничего не меняя.",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Синхронизировать N школ одновременно (по умолчанию по одной).",
+        )
+        parser.add_argument(
+            "--timings", action="store_true", help="Показать в конце время по шагам (для замеров)."
+        )
+        parser.add_argument(
+            "--deep",
+            action="store_true",
+            help="Сверить и школы без изменений с прошлого запуска (обычно они пропускаются).",
         )
         parser.add_argument(
             "--approve-removals",
@@ -83,24 +111,49 @@ class Command(BaseCommand):
         if options["approve_removals"]:
             sync_approve(school_ids=ids, actor="parta sync --approve-removals")
         totals = {"ok": 0, "held": 0, "failed": 0}
-        with tqdm(ids, desc="Школы", unit=" шк.", file=err, disable=quiet) as bar:
-            for school_id in bar:
-                result = sync_school(school_id=school_id, force=True, approve=options["approve_removals"])
+        clock = time.perf_counter()
+        skipped = set() if options["deep"] or options["approve_removals"] else schools_unchanged(ids)
+        ids = [i for i in ids if i not in skipped]
+        TIMINGS["versions (which schools changed)"] += time.perf_counter() - clock
+        approve = options["approve_removals"]
+
+        def run(school_id: int) -> RunResult:
+            try:
+                return sync_school(school_id=school_id, force=True, approve=approve)
+            finally:
+                if options["jobs"] > 1:
+                    connections.close_all()  # this thread's connection
+
+        with (
+            tqdm(total=len(ids), desc="Школы", unit=" шк.", file=err, disable=quiet) as bar,
+            ThreadPoolExecutor(max_workers=max(1, options["jobs"])) as pool,
+        ):
+            for result in pool.map(run, ids) if options["jobs"] > 1 else map(run, ids):
+                bar.update(1)
                 totals[result.status] = totals.get(result.status, 0) + 1
                 if result.status != "ok" or options.get("verbosity", 1) > 1:
-                    name = result.plan.name if result.plan else f"школа {school_id}"
+                    name = result.plan.name if result.plan else "школа"
                     bar.write(f"{name}: {result.message}", file=err)
         self.stdout.write(
-            f"Школ синхронизировано: {totals['ok']}; ждут подтверждения: {totals['held']}; "
-            f"с ошибкой (будет повтор): {totals['failed']}."
+            f"Школ синхронизировано: {totals['ok']}; без изменений с прошлого запуска: {len(skipped)}; "
+            f"ждут подтверждения: {totals['held']}; с ошибкой (будет повтор): {totals['failed']}."
         )
+        if options["timings"]:
+            for step, seconds in sorted(TIMINGS.items(), key=lambda item: -item[1]):
+                self.stderr.write(f"  {step}: {seconds:.2f} с")
         if totals["held"] or totals["failed"]:
             raise CommandError("Не все школы синхронизированы: см. сообщения выше.")
 
     def _print_plan(self, plan: SchoolPlan) -> None:
         self.stdout.write(f"{plan.name} (школа {plan.school_id}):")
+        for conference in plan.conferences:
+            when = timezone.localtime(conference.starts_at)
+            sign = "−" if conference.action == DELETE else "+"
+            self.stdout.write(
+                f"  {sign} видеоконференция «{conference.title}» {when:%d.%m %H:%M}: {conference.words}"
+            )
         if not plan.groups:
-            self.stdout.write("  изменений нет")
+            self.stdout.write("  изменений в чатах нет")
             return
         names = account_names(account_ids=sorted({c.account_id for g in plan.groups for c in g.changes}))
         for group in plan.groups:
