@@ -18,8 +18,9 @@ class BindingState(models.TextChoices):
 class Binding(models.Model):
     """One role of a journal account bound to one educational profile (its ``sub`` at the ID).
 
-    An account holding several roles (a teacher who is a parent) gets one row per role, all for the same
-    profile; at most one live (pending or active) row per account and role.
+    An account holding several roles (a teacher who is a parent) gets one row per role and school, all
+    for the same profile; at most one live (pending or active) row per account, role and school — a
+    parent of children in two schools has two.
     """
 
     account = models.ForeignKey(
@@ -58,9 +59,9 @@ class Binding(models.Model):
         verbose_name_plural = "привязки к Сферум"
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "role"],
+                fields=["account", "role", "org_ref"],
                 condition=Q(state__in=["pending", "active"]),
-                name="one_live_binding_per_account_role",
+                name="one_live_binding_per_account_role_school",
             )
         ]
         indexes = [models.Index(fields=["account", "state"])]

@@ -14,6 +14,7 @@ from django.test import Client
 from parta.integration.models import Binding, BindingEvent, BindingState
 from parta.integration.tests.conftest import signed_in
 from parta.integration.tests.fakes import FakePlatform, Profile
+from parta.journal.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,34 @@ def test_teacher_links_after_the_consent_window(client: Client, platform: FakePl
     assert "Перейти в Сферум" in section
     assert "Отвязать учетную запись" in section
     assert "Чатов пока нет" in section
+
+
+def test_parent_of_children_in_two_schools_links_in_both(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    other_school = factories.school("Школа № 2")
+    two_b = factories.school_class(other_school, teacher=factories.teacher(other_school, "Орлова"))
+    mother = school_day["mother"]
+    factories.guardian_of(mother, factories.student(two_b, "Кузнецова", "Дарья"))
+    platform.profile = Profile(
+        sub="6f1c2d9e-5a1b-4c1d-8e1f-000000000009",
+        family_name="Кузнецова",
+        given_name="Елена",
+        birthdate=mother.birth_date.isoformat(),
+    )
+    signed_in(client, "mother")
+
+    done = link(client)
+
+    assert done["Location"] == "/integration/"
+    bindings = Binding.objects.filter(state=BindingState.ACTIVE).order_by("org_ref")
+    assert sorted((b.role, b.org_ref) for b in bindings) == sorted(
+        [("parent", school_day["school"].sourced_id), ("parent", other_school.sourced_id)]
+    )
+    assert {platform.links[b.link_id]["org_ref"] for b in bindings} == {
+        school_day["school"].sourced_id,
+        other_school.sourced_id,
+    }
 
 
 def test_cancel_in_the_consent_window_stores_nothing(client: Client, platform, school_day) -> None:

@@ -99,5 +99,11 @@ def parent_of(child: Person, last: str | None = None, first: str = "Сергей
     return parent
 
 
+def guardian_of(parent: Person, child: Person) -> Person:
+    """Make an existing ``parent`` a guardian of one more ``child`` too (a family across schools)."""
+    Guardianship.objects.create(guardian=parent, student=child)
+    return parent
+
+
 def subject(name: str = "Математика") -> Subject:
     return Subject.objects.get_or_create(name=name)[0]
