@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from parta.messenger.actions.conferences import conference_delete, conference_put
 from parta.messenger.actions.link_requests import OrganizationNotFoundError
 from parta.messenger.api.auth import client_of
+from parta.messenger.api.fields import Text
 from parta.messenger.api.errors import ErrorOut, NotFoundError, ValidationErrorOut
 from parta.messenger.models import Conference, Link
 from parta.messenger.queries_conferences import ConferenceRow, conferences_of
@@ -24,11 +25,11 @@ Kind = Literal["lesson", "meeting", "other"]
 
 
 class ConferenceIn(Schema):
-    title: str = Field(..., min_length=1, max_length=200)
+    title: Text = Field(..., min_length=1, max_length=200)
     kind: Kind = Field("lesson", description="lesson («Онлайн-урок»), meeting («Встреча»), other («Другое»)")
     start: dt.datetime = Field(..., description="Начало, с часовым поясом: 2026-09-01T09:00:00+03:00")
     end: dt.datetime = Field(..., description="Окончание, с часовым поясом")
-    group_ref: str | None = Field(None, max_length=200, description="Группа журнала: участники — её чат.")
+    group_ref: Text | None = Field(None, max_length=200, description="Группа журнала: участники — её чат.")
     participants: list[uuid.UUID] = Field(default_factory=list, max_length=5000, description="sub профилей.")
     organizer: uuid.UUID | None = Field(None, description="sub организатора (подключается модератором).")
 
@@ -80,7 +81,7 @@ def _out(request: Any, conference: Conference, row: ConferenceRow | None = None)
     summary="Создать или изменить видеоконференцию",
 )
 def conference_upsert(
-    request: Any, org_ref: str, conf_ref: str, payload: ConferenceIn
+    request: Any, org_ref: Text, conf_ref: Text, payload: ConferenceIn
 ) -> Status[ConferenceOut]:
     """201 when created, 200 when it existed (updated to the body: the same body twice changes nothing)."""
     try:
@@ -106,7 +107,7 @@ def conference_upsert(
     response={204: None, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
     summary="Удалить видеоконференцию",
 )
-def conference_remove(request: Any, org_ref: str, conf_ref: str) -> Status[None]:
+def conference_remove(request: Any, org_ref: Text, conf_ref: Text) -> Status[None]:
     """204 whether it existed or not (deleting twice is no error); 404 for an unknown organization."""
     try:
         conference_delete(client_id=client_of(request).id, org_ref=org_ref, conf_ref=conf_ref)

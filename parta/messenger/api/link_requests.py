@@ -15,6 +15,7 @@ from parta.messenger.actions.link_requests import (
     link_requests_expire,
 )
 from parta.messenger.api.auth import client_of
+from parta.messenger.api.fields import Text
 from parta.messenger.api.errors import ErrorOut, NotFoundError, ValidationErrorOut
 from parta.messenger.models import LinkRequest
 
@@ -25,12 +26,12 @@ State = Literal["pending", "confirmed", "declined", "expired", "no_account"]
 
 
 class LinkRequestIn(Schema):
-    phone: str = Field(
+    phone: Text = Field(
         ..., min_length=1, max_length=32, description="Телефон: +7 (9XX) XXX-XX-XX или +79XXXXXXXXX."
     )
-    org_ref: str = Field(..., min_length=1, max_length=200)
-    journal_account_ref: str = Field(..., min_length=1, max_length=200)
-    name: str = Field(
+    org_ref: Text = Field(..., min_length=1, max_length=200)
+    journal_account_ref: Text = Field(..., min_length=1, max_length=200)
+    name: Text = Field(
         ..., min_length=1, max_length=300, description="Как журнал называет человека (показывается ему)."
     )
     roles: list[RoleName] = Field(..., min_length=1, max_length=4)

@@ -236,6 +236,8 @@ def test_api_plans_lists_and_deletes_a_conference(bars: Journal, clock: Any, set
     assert mesh.get(f"/profiles/{student.sub}/conferences").status_code == 404
     assert mesh.delete("/orgs/school-1/conferences/lesson-1").status_code == 404
     assert bars.put("/orgs/school-1/conferences/x", dict(body, end=body["start"])).status_code == 400
+    assert bars.put("/orgs/school-1/conferences/x", dict(body, title="Алгебра\u0000")).status_code == 422
+    assert bars.put("/orgs/school-1/conferences/x%00", body).status_code == 422
 
     assert bars.delete("/orgs/school-1/conferences/lesson-1").status_code == 204
     assert bars.delete("/orgs/school-1/conferences/lesson-1").status_code == 204

@@ -178,6 +178,11 @@ def test_refusals_are_clear_and_another_journal_sees_nothing(bars: Journal, pare
     assert "+7 (9XX) XXX-XX-XX" in bad_phone.json()["detail"] or "номер" in bad_phone.json()["detail"]
     assert ask(bars, org_ref="nope").status_code == 404
     assert ask(bars, roles=["director"]).status_code == 422
+    # A string PostgreSQL cannot store (NUL) is the journal's error, named by field, never a 500.
+    nul = ask(bars, org_ref="school\u00001")
+    assert nul.status_code == 422
+    assert "org_ref" in nul.json()["detail"]
+    assert ask(bars, name="Кузнецова\u0000").status_code == 422
     assert not LinkRequest.objects.exists()
 
     request_id = ask(bars).json()["id"]
