@@ -62,6 +62,10 @@ def database(side: str) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(VAR_DIR / f"{side}.sqlite3"),
+        # Each of the HTTP server's threads keeps its connection (parta/core/asgi.py): no connect, no
+        # PRAGMAs per request.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         # WAL lets the web server and the task worker read while the other writes.
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",

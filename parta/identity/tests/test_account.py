@@ -261,7 +261,7 @@ def test_a_password_is_set_with_the_policy_shown() -> None:
     account.refresh_from_db()
     assert account.check_password(NEW_PASSWORD)
     # Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), not Django's heavier defaults.
-    assert account.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert account.password.startswith("argon2$argon2id$v=19$m=7168,t=5,p=1$")
     page = text(client.get("/id/account/"))
     assert "Пароль сохранён." in page
     assert "Пароль установлен" in page
@@ -296,7 +296,7 @@ def test_a_hash_with_djangos_argon2_parameters_still_signs_in_and_is_rehashed() 
     Account.objects.filter(pk=account.pk).update(password=old)
     signed_in(account, password=PASSWORD)
     account.refresh_from_db()
-    assert account.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert account.password.startswith("argon2$argon2id$v=19$m=7168,t=5,p=1$")
     assert account.check_password(PASSWORD)
 
 

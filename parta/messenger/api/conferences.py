@@ -14,8 +14,8 @@ from ninja import Field, Router, Schema, Status
 from parta.messenger.actions.conferences import conference_delete, conference_put
 from parta.messenger.actions.link_requests import OrganizationNotFoundError
 from parta.messenger.api.auth import client_of
-from parta.messenger.api.fields import Text
 from parta.messenger.api.errors import ErrorOut, NotFoundError, ValidationErrorOut
+from parta.messenger.api.fields import Text
 from parta.messenger.models import Conference, Link
 from parta.messenger.queries_conferences import ConferenceRow, conferences_of
 

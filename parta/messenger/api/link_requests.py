@@ -15,8 +15,8 @@ from parta.messenger.actions.link_requests import (
     link_requests_expire,
 )
 from parta.messenger.api.auth import client_of
-from parta.messenger.api.fields import Text
 from parta.messenger.api.errors import ErrorOut, NotFoundError, ValidationErrorOut
+from parta.messenger.api.fields import Text
 from parta.messenger.models import LinkRequest
 
 router = Router(tags=["Запросы на привязку"])

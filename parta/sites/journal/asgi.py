@@ -1,6 +1,6 @@
 import os
 
-from django.core.asgi import get_asgi_application
+from parta.core.asgi import get_one_hop_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parta.sites.journal.settings")
-application = get_asgi_application()
+application = get_one_hop_asgi_application()

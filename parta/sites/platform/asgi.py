@@ -7,11 +7,11 @@ A WebSocket is accepted only from a page of an allowed host (``AllowedHostsOrigi
 
 import os
 
-from django.core.asgi import get_asgi_application
+from parta.core.asgi import get_one_hop_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parta.sites.platform.settings")
 # Django is set up first: the routes below import models.
-django_application = get_asgi_application()
+django_application = get_one_hop_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # type: ignore[import-untyped]  # noqa: E402 -- no types; needs Django set up
 from channels.routing import ProtocolTypeRouter, URLRouter  # type: ignore[import-untyped]  # noqa: E402

@@ -140,15 +140,15 @@ EMAIL_HOST_PASSWORD = os.environ.get("PARTA_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("PARTA_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("PARTA_EMAIL_FROM", f"{PARTA_ID_NAME} <noreply@localhost>")
-# Passwords are hashed with Argon2id first, with OWASP's parameters (Password Storage Cheat Sheet: 19 MiB,
-# 2 passes, 1 lane; parta/identity/passwords.py, Argon2idHasher); PBKDF2 only verifies old ones. Hashes
+# Passwords are hashed with Argon2id first, with OWASP's parameters (Password Storage Cheat Sheet: 7 MiB,
+# 5 passes, 1 lane; parta/identity/passwords.py, Argon2idHasher); PBKDF2 only verifies old ones. Hashes
 # made with Django's heavier defaults still verify and are re-hashed at the next sign-in.
 PASSWORD_HASHERS = [
     "parta.identity.passwords.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-PARTA_ID_ARGON2_MEMORY_KIB = int(os.environ.get("PARTA_ID_ARGON2_MEMORY_KIB", "19456"))
-PARTA_ID_ARGON2_TIME_COST = int(os.environ.get("PARTA_ID_ARGON2_TIME_COST", "2"))
+PARTA_ID_ARGON2_MEMORY_KIB = int(os.environ.get("PARTA_ID_ARGON2_MEMORY_KIB", "7168"))
+PARTA_ID_ARGON2_TIME_COST = int(os.environ.get("PARTA_ID_ARGON2_TIME_COST", "5"))
 PARTA_ID_ARGON2_PARALLELISM = int(os.environ.get("PARTA_ID_ARGON2_PARALLELISM", "1"))
 # The password policy (parta/identity/passwords.py; docs/identity.md, «Пароли»): "nist" — NIST SP 800-63B:
 # 8 to 256 characters, not a common password, not like the phone or the names, no composition rules —
