@@ -2,7 +2,7 @@
 
 parta demo                      both sides with their workers, on the demo region (Ctrl-C stops all)
 parta serve journal|platform    one side's ASGI server
-parta worker journal|platform   one side's task worker
+parta worker journal|platform   one side's task worker, which also queues its periodic tasks
 parta journal <command> …       any management command of the journal side (migrate, seed, rollover, …)
 parta platform <command> …      any management command of the platform side
 parta seed|rollover|import|export|sync …   shortcuts for the journal side's commands
@@ -72,7 +72,8 @@ def _serve_command(side: str, port: int, host: str) -> list[str]:
 
 
 def _worker_command(side: str) -> list[str]:
-    return [sys.executable, "-m", "parta.cli", side, "db_worker", "--interval", "0.5", "--no-reload"]
+    """The side's task worker, which also queues its periodic tasks (parta/core/periodic.py)."""
+    return [sys.executable, "-m", "parta.cli", side, "tasks_worker", "--interval", "0.5", "--no-reload"]
 
 
 def _wait_healthy(url: str, timeout: float = 60.0) -> None:

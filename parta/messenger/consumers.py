@@ -2,24 +2,31 @@
 
 - Connecting needs the platform's session (``AuthMiddlewareStack``) and an educational profile; the
   socket then joins its profile's group and the group of every chat the profile is a member of.
-- The page sends ``{"type": "subscribe", "chats": {"<chat id>": <last message id it has>, …}}`` on every
-  (re)connect. Membership of each chat is checked again; the server replays the messages the page
-  missed (in order; past ``PARTA_MESSENGER_CATCHUP_LIMIT`` it asks the page to reload) and sends the
-  unread counts of all the profile's chats. Pages drop messages they already have, by id.
+- The page sends ``{"type": "subscribe", "chats": {"<chat id>": <last message id it has>, …},
+  "since": "<the server's time it last heard of>"}`` on every (re)connect. Membership of each chat is
+  checked again; the server replays the messages the page missed (in order; past
+  ``PARTA_MESSENGER_CATCHUP_LIMIT`` it asks the page to reload), then the older ones that changed since
+  ``since`` (``message_updated``: the bot's request answered while the page was away), and sends the
+  unread counts of all the profile's chats. Pages drop messages they already have, by id, and replace
+  a changed one in place. ``subscribed`` carries the server's time (``at``): the page's next ``since``
+  (the page's first one is the time the chat page was rendered).
 - Events from :mod:`parta.messenger.events` are forwarded only for chats this socket is subscribed to;
   removal from a chat unsubscribes the socket at once.
 
-Messages from server to page: ``hello``, ``message``, ``read``, ``unread``, ``counts``, ``chat_added``,
-``chat_removed``, ``chat_state``, ``gone``, ``reload``, ``subscribed``, ``pong``.
+Messages from server to page: ``hello``, ``message``, ``message_updated``, ``read``, ``unread``,
+``counts``, ``chat_added``, ``chat_removed``, ``chat_state``, ``gone``, ``reload``, ``subscribed``,
+``pong``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async  # type: ignore[import-untyped]  # channels ships no type information
 from channels.generic.websocket import AsyncJsonWebsocketConsumer  # type: ignore[import-untyped]  # channels ships no type information
+from django.utils import timezone
 
 from parta.messenger import conf, queries
 from parta.messenger.events import chat_group, message_payload, profile_group
@@ -31,6 +38,10 @@ MAX_CHATS_PER_SUBSCRIBE = 500
 # The ids of the messages this socket sent lately: a message published while its catch-up is being
 # replayed reaches the page once, not twice.
 REMEMBERED_MESSAGES = 2000
+# Changes are looked for this much before the page's ``since``: a change is stamped when its
+# transaction starts, not when it commits, and the servers' clocks may differ a little. Sending a
+# change twice only replaces a message with itself.
+CHANGES_MARGIN = dt.timedelta(minutes=2)
 
 
 def _profile_id(account_id: int) -> int | None:
@@ -45,6 +56,26 @@ def _missed(chat_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:
     ]
 
 
+def _changed(chat_id: int, since: dt.datetime, up_to_id: int, limit: int) -> list[dict[str, Any]]:
+    return [
+        message_payload(message)
+        for message in queries.messages_changed(chat_id=chat_id, since=since, up_to_id=up_to_id, limit=limit)
+    ]
+
+
+def _since(value: Any) -> dt.datetime | None:
+    """The page's ``since`` (an ISO 8601 time with its offset), less the margin; anything else: none."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment - CHANGES_MARGIN
+
+
 # Events from the channel layer whose handlers do not touch the database. Channels runs Django's
 # close_old_connections in a worker thread before every handler (a thread round trip per event per
 # socket: with 200 sockets in a chat, 200 of them per message); these skip it. Handlers that read the
@@ -52,6 +83,7 @@ def _missed(chat_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:
 WITHOUT_DATABASE = frozenset(
     {
         "messenger.message",
+        "messenger.message_updated",
         "messenger.read",
         "messenger.unread",
         "messenger.chat_removed",
@@ -124,11 +156,14 @@ class MessengerConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "subscribe":
-            await self._subscribe(content.get("chats"))
+            await self._subscribe(content.get("chats"), since=_since(content.get("since")))
         elif kind == "ping":
             await self.send_json({"type": "pong"})
 
-    async def _subscribe(self, requested: Any) -> None:
+    async def _subscribe(self, requested: Any, *, since: dt.datetime | None = None) -> None:
+        # Taken before anything is read: a change committed after it reaches this socket live (it is in
+        # every chat's group already) or on the next reconnect, whose ``since`` this becomes.
+        at = timezone.now()
         wanted: dict[int, int] = {}
         if isinstance(requested, dict):
             for key, value in list(requested.items())[:MAX_CHATS_PER_SUBSCRIBE]:
@@ -154,9 +189,18 @@ class MessengerConsumer(AsyncJsonWebsocketConsumer):
                 await self._send_message(payload, replay=True)
             if len(missed) > limit:
                 await self.send_json({"type": "reload", "chat": chat_id})
+                continue
+            if since is None or not last_id:
+                continue
+            changed = await database_sync_to_async(_changed)(chat_id, since, last_id, limit + 1)
+            if len(changed) > limit:
+                await self.send_json({"type": "reload", "chat": chat_id})
+                continue
+            for payload in changed:
+                await self.send_json({"type": "message_updated", "replay": True, **payload})
         counts = await database_sync_to_async(queries.unread_counts)(profile_id=self.profile_id)
         await self.send_json({"type": "counts", "unread": {str(k): v for k, v in counts.items()}})
-        await self.send_json({"type": "subscribed", "chats": sorted(wanted)})
+        await self.send_json({"type": "subscribed", "chats": sorted(wanted), "at": at.isoformat()})
 
     # --- from the channel layer (events.py) ---------------------------------------------------------
 
@@ -164,6 +208,12 @@ class MessengerConsumer(AsyncJsonWebsocketConsumer):
         message = event["message"]
         if message["chat"] in self.chat_ids:
             await self._send_message(message)
+
+    async def messenger_message_updated(self, event: dict[str, Any]) -> None:
+        """A message the page may show changed: sent every time (not once, as new messages are)."""
+        message = event["message"]
+        if message["chat"] in self.chat_ids:
+            await self.send_json({"type": "message_updated", **message})
 
     async def messenger_read(self, event: dict[str, Any]) -> None:
         if event["chat"] in self.chat_ids:

@@ -126,6 +126,19 @@ def publish_message(message: Message) -> None:
     _send([(chat_group(message.chat_id), {"type": "messenger.message", "message": message_payload(message)})])
 
 
+def publish_message_updated(message: Message) -> None:
+    """What ``message`` shows has changed (the bot's request was answered or expired): every open page
+    of the chat replaces it in place. A page that was offline gets it on reconnect (``edited_at``)."""
+    _send(
+        [
+            (
+                chat_group(message.chat_id),
+                {"type": "messenger.message_updated", "message": message_payload(message)},
+            )
+        ]
+    )
+
+
 def publish_read(*, chat_id: int, up_to: int, author_ids: Iterable[int]) -> None:
     """Tell the authors of messages up to ``up_to`` that someone else has read them."""
     event = {"type": "messenger.read", "chat": chat_id, "up_to": up_to}

@@ -3,6 +3,7 @@ person may not see it, so nobody learns that a chat, a file or a person exists b
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,6 +219,17 @@ def chat_history(*, chat: Chat, before: int | None = None, limit: int | None = N
 def messages_after(*, chat_id: int, after_id: int, limit: int) -> list[Message]:
     """What a page that has messages up to ``after_id`` missed, oldest first (at most ``limit``)."""
     return list(_messages(chat_id).filter(pk__gt=after_id).order_by("pk")[:limit])
+
+
+def messages_changed(*, chat_id: int, since: dt.datetime, up_to_id: int, limit: int) -> list[Message]:
+    """The messages up to ``up_to_id`` whose content changed after ``since`` (``edited_at``), in the order
+    they changed (at most ``limit``): what a reconnecting page shows in an older state."""
+    return list(
+        _messages(chat_id)
+        .select_related("bot_request")
+        .filter(pk__lte=up_to_id, edited_at__gt=since)
+        .order_by("edited_at", "pk")[:limit]
+    )
 
 
 def chat_read_up_to(*, chat: Chat, profile: Profile) -> int:

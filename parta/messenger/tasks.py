@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from parta.messenger.actions.link_requests import requests_expire
 from parta.messenger.actions.webhooks import webhook_attempt
 
 
@@ -11,3 +12,10 @@ from parta.messenger.actions.webhooks import webhook_attempt
 def webhook_deliver(event_pk: int) -> None:
     """One try to deliver a webhook event; a failed try enqueues the next one itself (back-off)."""
     webhook_attempt(event_pk)
+
+
+@task()
+def bot_expire() -> int:
+    """Close the bot's requests nobody answered in time; queued every minute by the workers themselves
+    (``PARTA_PERIODIC_TASKS``, parta/core/periodic.py). Returns how many were closed."""
+    return requests_expire()

@@ -110,6 +110,7 @@ def build(
             "template_partials",
             "django_tasks",
             "django_tasks_db",
+            "parta.core",  # the periodic tasks' schedule and their worker (parta/core/periodic.py)
             *apps,
         ],
         "MIDDLEWARE": [

@@ -2,7 +2,8 @@
 
 - Manual 003: a journal asks over API v1 to link a phone; the bot's request appears in the person's
   «Сферум» chat with «Подключить» / «Не подключать»; each button, pressed twice, acts once, and the
-  buttons disappear — also, live, from a second tab of the same chat.
+  buttons disappear — also, live, from a second tab of the same chat, and from a third one that was
+  offline at that moment as soon as it is back online (the chat's ``message_updated`` and its catch-up).
 - A conference's link is refused before its start and given after it: the servers' clock is moved with
   the file ``PARTA_CLOCK_OFFSET_FILE`` (parta/core/clock.py), never waited for.
 
@@ -158,12 +159,23 @@ def test_bot_request_answered_with_each_button_pressed_twice(page: Page, parta: 
     expect(request.get_by_role("button", name="Не подключать")).to_be_visible()
     shot(page, "1-zapros")
 
-    # A second tab of the same chat, open while the person answers in the first.
+    # A second tab of the same chat, open while the person answers in the first…
     other = page.context.new_page()
     other.goto(page.url)
     other_request = other.locator(".msg", has_text="просит подключить ваш учебный профиль").last
     expect(other_request.get_by_role("button", name="Подключить", exact=True)).to_be_visible()
-    other.wait_for_timeout(500)  # its socket is open
+    expect(other.locator("body")).to_have_attribute("data-socket", "live")
+    # … and a third one (another window of the same session) that is offline at that moment.
+    browser = page.context.browser
+    assert browser is not None
+    away_window = browser.new_context(storage_state=page.context.storage_state())
+    away = away_window.new_page()
+    away.goto(page.url)
+    away_request = away.locator(".msg", has_text="просит подключить ваш учебный профиль").last
+    expect(away_request.get_by_role("button", name="Подключить", exact=True)).to_be_visible()
+    expect(away.locator("body")).to_have_attribute("data-socket", "live")
+    away_window.set_offline(True)
+    expect(away.locator("body")).to_have_attribute("data-socket", "closed")
 
     token = connect.get_attribute("value")
     assert token
@@ -176,6 +188,13 @@ def test_bot_request_answered_with_each_button_pressed_twice(page: Page, parta: 
     assert press_again(page, token)["acted"] is False
     shot(page, "2-podklyuchit")
     other.close()
+    # The offline one still shows the buttons; back online, it catches up without a reload.
+    expect(away_request.get_by_role("button", name="Подключить", exact=True)).to_be_visible()
+    away_window.set_offline(False)
+    expect(away_request).to_contain_text("Готово: учебный профиль подключён")
+    expect(away_request.get_by_role("button")).to_have_count(0)
+    away.screenshot(path=str(ARTIFACTS / "bot-3-posle-otklyucheniya.png"), full_page=True)
+    away_window.close()
 
     assert api.call("GET", f"/link-requests/{first['id']}")[1]["state"] == "confirmed"
     status, links = api.call("GET", "/links?journal_account_ref=bars-parent-1")

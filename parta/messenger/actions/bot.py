@@ -5,8 +5,8 @@
   for the profile the request was posted to, only until the request expires, and only once for the
   whole request.
 - :func:`bot_answer` is what pressing a button does. Under a lock on the request, the first press runs
-  the request's handler (by ``purpose``), records the outcome and re-publishes the message: every open
-  page of the chat replaces its buttons with the outcome. Any later press — the same button again, the
+  the request's handler (by ``purpose``), records the outcome and publishes ``message_updated``: every
+  open page of the chat replaces its buttons with the outcome. Any later press — the same button again, the
   other button, another tab — finds the outcome recorded and acts no more.
 - :func:`bot_requests_expire` closes requests nobody answered in time (their handlers see ``"expired"``).
 
@@ -30,7 +30,7 @@ from parta.core import clock
 from parta.messenger.actions.chats import community_chat_of
 from parta.messenger.actions.errors import MessengerError
 from parta.messenger.actions.messages import message_send
-from parta.messenger.events import publish_message
+from parta.messenger.events import publish_message_updated
 from parta.messenger.models import BotButton, BotRequest, Message
 from parta.messenger.types import Profile
 
@@ -106,8 +106,9 @@ def _handler(purpose: str) -> Handler | None:
 
 
 def _close(request: BotRequest, *, value: str, label: str) -> None:
-    """Record the outcome of a locked, unanswered request (running its handler) and, after the commit,
-    re-publish its message so open pages show the outcome instead of the buttons."""
+    """Record the outcome of a locked, unanswered request (running its handler), mark its message changed
+    (``edited_at``: a page that is offline now gets it when it reconnects) and, after the commit, publish
+    ``message_updated`` so open pages show the outcome instead of the buttons."""
     handler = _handler(request.purpose)
     if handler is not None:
         text = handler(request=request, value=value)
@@ -119,14 +120,15 @@ def _close(request: BotRequest, *, value: str, label: str) -> None:
     request.outcome_text = text[:500]
     request.answered_at = timezone.now()
     request.save(update_fields=["outcome", "outcome_text", "answered_at"])
+    Message.objects.filter(pk=request.message_id).update(edited_at=request.answered_at)
     message_id = request.message_id
-    transaction.on_commit(lambda: _republish(message_id))
+    transaction.on_commit(lambda: _publish_answered(message_id))
 
 
-def _republish(message_id: int) -> None:
+def _publish_answered(message_id: int) -> None:
     message = Message.objects.select_related("author", "attachment").filter(pk=message_id).first()
     if message is not None:
-        publish_message(message)
+        publish_message_updated(message)
 
 
 def bot_answer(*, profile: Profile, token: str) -> BotAnswer:

@@ -4,6 +4,11 @@ Members are given as profile ids. A managed chat (one with ``managed_ref``: a jo
 takes its members and admins only from :func:`chat_members_set` / :func:`chat_members_apply`, which API
 v1 calls; both compute the difference with what is stored and change only that, in a few set-wise
 queries, so applying the same state twice changes nothing.
+
+Every action here that puts profiles into an organization's chat first locks their memberships with
+:func:`~parta.messenger.actions.locks.members_lock` (as ``groups:sync`` does), in the transaction that
+writes the rows: a profile leaving the organization at the same moment is either refused here or
+removed together with the new rows.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.utils import timezone
 
 from parta.messenger import conf
 from parta.messenger.actions.errors import MessengerError
+from parta.messenger.actions.locks import members_lock
 from parta.messenger.events import (
     publish_chat_state,
     publish_chats_added,
@@ -50,25 +56,12 @@ def _title_clean(title: str) -> str:
     return title
 
 
-def _outsiders(organization_id: int | None, profile_ids: set[int]) -> set[int]:
-    """The ids among ``profile_ids`` that are not members of the organization."""
-    if organization_id is None:
-        return profile_ids
-    if not profile_ids:
-        return set()
-    inside = set(
-        Membership.objects.filter(organization_id=organization_id, profile_id__in=profile_ids).values_list(
-            "profile_id", flat=True
-        )
-    )
-    return profile_ids - inside
-
-
 def _apply(*, chat: Chat, members: set[int], admins: set[int]) -> MembersChange:
     """Make the chat's members exactly ``members`` and its admins exactly ``admins`` (⊆ members).
-    Runs inside the caller's transaction, with the chat row locked."""
+    Runs inside the caller's transaction, with the chat row locked; the members' memberships are locked
+    (:func:`members_lock`) before any row is written, so nobody who is leaving the organization stays."""
     members = members | admins
-    outsiders = _outsiders(chat.organization_id, members)
+    outsiders = members - members_lock(organization_id=chat.organization_id, profile_ids=members)
     if outsiders:
         raise MessengerError(
             "В чат можно добавить только участников организации: "
@@ -247,6 +240,13 @@ def _common_memberships(by: Profile, other: Profile) -> list[Membership]:
     )
 
 
+def _both_members(organization_id: int, low: int, high: int) -> None:
+    """Lock both memberships of a direct chat's organization (:func:`members_lock`); one of the two has
+    just left it: refused as if they had no school in common."""
+    if members_lock(organization_id=organization_id, profile_ids=(low, high)) != {low, high}:
+        raise MessengerError("Написать можно только участникам вашей организации.")
+
+
 def direct_chat_open(*, by: Profile, other: Profile) -> Chat:
     """The direct chat of ``by`` and ``other`` — opened now if there is none yet.
 
@@ -268,14 +268,19 @@ def direct_chat_open(*, by: Profile, other: Profile) -> Chat:
         present = set(ChatMember.objects.filter(chat=existing).values_list("profile_id", flat=True))
         missing = {low, high} - present
         if missing:
+            shared = {m.organization_id for m in common}
+            organization_id = (
+                existing.organization_id if existing.organization_id in shared else common[0].organization_id
+            )
             with transaction.atomic():
+                _both_members(organization_id, low, high)
                 ChatMember.objects.bulk_create(
                     [ChatMember(chat=existing, profile_id=pid) for pid in sorted(missing)],
                     ignore_conflicts=True,
                 )
-                if existing.organization_id not in {m.organization_id for m in common}:
-                    Chat.objects.filter(pk=existing.pk).update(organization_id=common[0].organization_id)
-                    existing.organization_id = common[0].organization_id
+                if existing.organization_id != organization_id:
+                    Chat.objects.filter(pk=existing.pk).update(organization_id=organization_id)
+                    existing.organization_id = organization_id
                 chat_id = existing.pk
                 transaction.on_commit(lambda: publish_chats_added(chat_id=chat_id, profile_ids=missing))
         return existing
@@ -286,6 +291,7 @@ def direct_chat_open(*, by: Profile, other: Profile) -> Chat:
         )
     try:
         with transaction.atomic():
+            _both_members(common[0].organization_id, low, high)
             chat = Chat.objects.create(
                 organization_id=common[0].organization_id, kind=ChatKind.DIRECT, direct_key=key
             )

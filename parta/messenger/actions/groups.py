@@ -6,8 +6,9 @@ organization (:class:`Link`); unknown ones are reported per group and skipped, n
 
 The whole batch is one transaction with a fixed number of queries whatever its size: one read of the
 organization's links, one of the groups' chats (locked), one of their members, then ``bulk_create``
-(ignoring conflicts) for new chats; one ``SELECT … FOR KEY SHARE`` of the profiles about to be added
-(ChatMember has no foreign key checks in the database: see models/chats.py), new members in one
+(ignoring conflicts) for new chats; one ``SELECT … FOR KEY SHARE`` of the memberships of the profiles
+about to be added (:func:`~parta.messenger.actions.locks.members_lock`, the lock every action adding
+chat members takes: an unlink running meanwhile cannot leave them behind), new members in one
 ``INSERT … SELECT FROM unnest(arrays)``, those who left in one ``DELETE … WHERE id = ANY(array)``, one
 ``UPDATE`` each for new and former admins. That is PostgreSQL, where the ids travel as one array literal
 each and the reads come back as one string per column (``string_agg``), not as a Python value per row;
@@ -30,6 +31,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from parta.messenger.actions.errors import MessengerError
+from parta.messenger.actions.locks import members_lock
+from parta.messenger.actions.locks import pg_ints as _ints
 from parta.messenger.events import chat_group, profile_group, publish_many
 from parta.messenger.models import Chat, ChatKind, ChatMember, Link, Organization
 
@@ -90,13 +93,6 @@ def _sub_key(value: str) -> str | None:
         return str(uuid.UUID(str(value)))
     except ValueError:
         return None
-
-
-def _ints(values: Iterable[int]) -> str:
-    """A PostgreSQL array literal (``{1,2,3}``) for ``%s::bigint[]``: one string to bind instead of a
-    list psycopg would adapt element by element (0.5–1.5 s for the 300,000 values of a large batch,
-    against a few hundredths)."""
-    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _bools(values: Iterable[bool]) -> str:
@@ -165,31 +161,6 @@ def _copy_text(value: object) -> str:
         return value.isoformat()
     text = str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _lock_profiles(profile_ids: set[int]) -> set[int]:
-    """Those of ``profile_ids`` that still exist, locked until the commit so that none is deleted under
-    the rows about to be inserted: what ChatMember's foreign key check did row by row (it has none in
-    the database; see models/chats.py), in one statement on PostgreSQL (``FOR KEY SHARE``, the lock that
-    check takes). SQLite has one writer at a time: the plain read is enough."""
-    if not profile_ids:
-        return set()
-    model = ChatMember._meta.get_field("profile").related_model
-    assert model is not None
-    assert not isinstance(model, str)
-    ids = sorted(profile_ids)
-    if connection.vendor != "postgresql":
-        found: set[int] = set()
-        for chunk in _chunks(ids):
-            found.update(model._default_manager.filter(pk__in=chunk).values_list("pk", flat=True))
-        return found
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) FOR KEY SHARE",  # noqa: S608 -- table from the model
-            [_ints(ids)],
-        )
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _by_ids(ids: list[int], *, delete: bool = False, is_admin: bool | None = None) -> None:
@@ -411,8 +382,8 @@ def groups_sync(*, organization: Organization, items: Sequence[GroupState | Grou
                 removed_by_chat[result.chat_id] = sorted(removed)
 
         adding = {pid for _, pid, _ in new_rows}
-        vanished = adding - _lock_profiles(adding)
-        if vanished:  # deleted since the links were read (their links with them): not inserted
+        vanished = adding - members_lock(organization_id=organization.pk, profile_ids=adding)
+        if vanished:  # unlinked since the links were read (their memberships with them): not inserted
             new_rows = [row for row in new_rows if row[1] not in vanished]
             for result in results:
                 if result.chat_id in added_by_chat:

@@ -212,6 +212,13 @@ def link_request_answered(*, request: BotRequest, value: str) -> str:
     return _outcome(link_request)
 
 
+def requests_expire() -> int:
+    """Close every request of the bot whose time is up: link requests first (each tells its journal
+    ``link_request.expired``, also those whose message is gone), then any other. What
+    ``parta platform bot_expire`` and the periodic task ``messenger.bot_expire`` run."""
+    return link_requests_expire() + bot_requests_expire()
+
+
 def link_requests_expire() -> int:
     """Close the pending link requests whose time is up (each tells its journal ``link_request.expired``)."""
     closed = bot_requests_expire(purpose=PURPOSE)

@@ -118,7 +118,14 @@ def link_delete(*, link: Link, notify: bool = False) -> None:
     ``notify`` sends the journal the webhook ``link.deleted`` — for deletions the platform makes (an
     operator in the administration); a journal's own ``DELETE /links/{id}`` is not echoed back."""
     with transaction.atomic():
-        link = Link.objects.select_for_update().select_related("organization", "profile").get(pk=link.pk)
+        # Only the link's row: locking its organization too (``FOR UPDATE`` of the join) would deadlock
+        # with an action adding chat members there, whose new chat rows take ``FOR KEY SHARE`` of the
+        # organization when their foreign keys are checked at its commit.
+        link = (
+            Link.objects.select_for_update(of=("self",))
+            .select_related("organization", "profile")
+            .get(pk=link.pk)
+        )
         data = {
             "link_id": link.pk,
             "profile_sub": str(link.profile_sub),

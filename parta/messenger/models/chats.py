@@ -118,9 +118,10 @@ class ChatMember(models.Model):
     # Neither foreign key has its own index (the unique constraint (chat, profile) and the index
     # (profile, chat) serve both) nor a database constraint: PostgreSQL checks a foreign key row by row,
     # which made half the time of a large ``groups:sync``. Deletions cascade through Django's collector
-    # (``on_delete`` is emulated by Django anyway), and the bulk insert of ``groups:sync`` locks the
-    # profiles it inserts for (``FOR KEY SHARE``, one statement) as the constraint's check would have —
-    # see parta/messenger/actions/groups.py and bench/RESULTS.md.
+    # (``on_delete`` is emulated by Django anyway), and every action that adds members locks the
+    # memberships of the profiles it inserts for (``FOR KEY SHARE``, one statement) so that a profile
+    # leaving the organization meanwhile cannot stay behind — see parta/messenger/actions/locks.py and
+    # bench/RESULTS.md.
     chat = models.ForeignKey(
         Chat,
         on_delete=models.CASCADE,

@@ -69,6 +69,9 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField("отправлено", default=timezone.now)
     is_edited = models.BooleanField("изменено", default=False)
+    # When what the message shows last changed — its author edited it, or, for the bot's request, the
+    # request was answered or expired: a reconnecting page asks for the messages changed since it last
+    # heard from the server (consumers.py). ``is_edited`` is only for an author's edit.
     edited_at = models.DateTimeField("когда изменено", null=True, blank=True)
     is_deleted = models.BooleanField("удалено", default=False)
     # What the sender's page generated for this message: sending it again returns the same message.
@@ -78,7 +81,14 @@ class Message(models.Model):
         verbose_name = "сообщение"
         verbose_name_plural = "сообщения"
         ordering = ["pk"]
-        indexes = [models.Index(fields=["chat", "id"], name="messenger_message_chat_id")]
+        indexes = [
+            models.Index(fields=["chat", "id"], name="messenger_message_chat_id"),
+            models.Index(
+                fields=["chat", "edited_at"],
+                name="messenger_message_changed",
+                condition=models.Q(edited_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["chat", "author", "client_key"],

@@ -138,7 +138,7 @@ def test_an_expired_request_loses_its_buttons_and_acts_no_more(db: None, clock: 
     assert asked.outcome == "expired"
 
 
-def test_the_answered_message_is_republished_to_the_chat_for_open_pages(
+def test_the_answered_message_is_published_as_updated_to_the_chat_for_open_pages(
     db: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     person = factories.profile()
@@ -150,8 +150,10 @@ def test_the_answered_message_is_republished_to_the_chat_for_open_pages(
     with django_capture_on_commit_callbacks(execute=True):
         bot_answer(profile=person, token=asked.buttons.get(value="no").token)
     event = async_to_sync(layer.receive)(channel)
-    assert event["type"] == "messenger.message"
+    assert event["type"] == "messenger.message_updated"
     assert event["message"]["id"] == asked.message_id
+    asked.message.refresh_from_db()
+    assert asked.message.edited_at is not None  # a page offline now asks for it on reconnect
     assert "Ваш ответ: «Нет»." in event["message"]["html"]
     assert "data-bot-form" not in event["message"]["html"]
 

@@ -8,6 +8,7 @@ reads them from its own thread), hence ``transaction=True``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +19,9 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from parta.messenger.actions import chat_members_apply, message_send
+from parta.messenger import consumers
+from parta.messenger.actions import chat_members_apply, community_chat_of, message_send
+from parta.messenger.actions.bot import BotButtonSpec, bot_answer, bot_request
 from parta.messenger.actions.groups import GroupState, groups_sync
 from parta.messenger.models import Chat, Link
 from parta.messenger.tests import factories
@@ -26,6 +29,7 @@ from parta.sites.platform.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = b"http://127.0.0.1:8001"
+YES_NO = [BotButtonSpec("confirm", "Подключить"), BotButtonSpec("decline", "Не подключать")]
 
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
@@ -345,5 +349,86 @@ def test_ping_is_answered(school: Any) -> None:
         await parent.send_json_to(["not", "an", "object"])
         assert await parent.receive_nothing(timeout=0.2)
         await parent.disconnect()
+
+    run(scenario)
+
+
+# --- a changed message (the bot's answered request) ---------------------------------------------------------
+
+
+async def connected_since(profile: Any, chats: dict[int, int], since: str) -> WebsocketCommunicator:
+    """A socket of ``profile``'s page that subscribed with the server time it last heard of."""
+    communicator = socket(await database_sync_to_async(cookie_of)(profile.account))
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    await communicator.send_json_to(
+        {"type": "subscribe", "chats": {str(k): v for k, v in chats.items()}, "since": since}
+    )
+    return communicator
+
+
+def test_an_answered_request_reaches_every_open_tab_of_its_chat_without_buttons(school: Any) -> None:
+    """Both tabs were sent the request when it came (``message``); the answer is a change of that same
+    message, and each tab gets it (not dropped as «already sent»)."""
+
+    async def scenario() -> None:
+        await database_sync_to_async(community_chat_of)(profile=school.parent)  # the open «Сферум» chat
+        tabs = [await connected(school.parent) for _ in range(2)]
+        for tab in tabs:
+            await until(tab, "subscribed")
+        asked = await database_sync_to_async(bot_request)(
+            profile=school.parent, text="Подключить профиль?", buttons=YES_NO
+        )
+        for tab in tabs:
+            frame = await next_frame(tab)
+            assert (frame["type"], frame["id"]) == ("message", asked.message_id)
+            assert "data-bot-form" in frame["html"]
+        token = await database_sync_to_async(lambda: asked.buttons.get(value="confirm").token)()
+        await database_sync_to_async(bot_answer)(profile=school.parent, token=token)
+        for tab in tabs:
+            frame = await next_frame(tab)
+            assert (frame["type"], frame["id"], frame["chat"]) == (
+                "message_updated",
+                asked.message_id,
+                asked.message.chat_id,
+            )
+            assert "Ваш ответ: «Подключить»." in frame["html"]
+            assert "data-bot-form" not in frame["html"]
+            await tab.disconnect()
+
+    run(scenario)
+
+
+def test_a_tab_offline_when_the_request_was_answered_gets_the_outcome_on_reconnect(school: Any) -> None:
+    async def scenario() -> None:
+        asked = await database_sync_to_async(bot_request)(
+            profile=school.parent, text="Подключить профиль?", buttons=YES_NO
+        )
+        chats = {asked.message.chat_id: asked.message_id}
+        tab = await connected(school.parent, chats)
+        heard = (await until(tab, "subscribed"))[-1]["at"]  # the server's time, the page's next «since»
+        await tab.disconnect()  # the laptop went to sleep; the phone answered meanwhile
+        token = await database_sync_to_async(lambda: asked.buttons.get(value="decline").token)()
+        await database_sync_to_async(bot_answer)(profile=school.parent, token=token)
+
+        tab = await connected_since(school.parent, chats, heard)
+        frames = await until(tab, "subscribed")
+        updated = [f for f in frames if f["type"] == "message_updated"]
+        assert [f["id"] for f in updated] == [asked.message_id]
+        assert updated[0]["replay"] is True
+        assert "Ваш ответ: «Подключить»." not in updated[0]["html"]
+        assert "Ваш ответ: «Не подключать»." in updated[0]["html"]
+        assert "data-bot-form" not in updated[0]["html"]
+        later = frames[-1]["at"]
+        await tab.disconnect()
+
+        # Heard of long after the change (past the margin): nothing is sent again; a «since» that is no
+        # time at all is ignored, not an error.
+        future = (dt.datetime.fromisoformat(later) + consumers.CHANGES_MARGIN * 2).isoformat()
+        for since in (future, "вчера", "2026-01-01T10:00:00"):
+            tab = await connected_since(school.parent, chats, since)
+            frames = await until(tab, "subscribed")
+            assert [f for f in frames if f["type"] == "message_updated"] == []
+            await tab.disconnect()
 
     run(scenario)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from parta.messenger.actions import community_chat_of
@@ -170,6 +171,24 @@ def test_an_unanswered_request_expires_and_the_journal_is_told(
     assert "больше не действует: срок ответа истёк" in page
     # A new request may be made after expiry.
     assert ask(bars).json()["id"] != request_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_workers_expire_unanswered_requests_by_themselves(
+    bars: Journal, parent: Any, clock: Any, settings: Any
+) -> None:
+    """Nobody asks about the request and nobody runs a command: a task worker (started as ``make demo``
+    does) closes it on the platform's schedule, and the journal is told ``link_request.expired``."""
+    assert "messenger.bot_expire" in settings.PARTA_PERIODIC_TASKS
+    settings.PARTA_MESSENGER_LINK_REQUEST_SECONDS = 600
+    request_id = ask(bars).json()["id"]
+    clock(601)
+    call_command("tasks_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    assert LinkRequest.objects.get(uuid=request_id).state == "expired"
+    assert [e.data["id"] for e in events("link_request.expired")] == [request_id]
+    page = signed_in(parent).get(f"/chats/{community_chat_of(profile=parent).pk}/").content.decode()
+    assert "больше не действует: срок ответа истёк" in page
+    assert 'name="token"' not in page
 
 
 def test_refusals_are_clear_and_another_journal_sees_nothing(bars: Journal, parent: Any) -> None:

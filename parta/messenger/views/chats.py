@@ -6,6 +6,7 @@ from django.contrib import messages as flash
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parta.messenger import conf, queries
@@ -39,9 +40,12 @@ def chat_list(request: HttpRequest, profile: Profile) -> HttpResponse:
 def _chat_context(
     request: HttpRequest, profile: Profile, chat: Chat, *, before: int | None, read_before: int
 ) -> dict[str, object]:
+    # Before the history is read: what changes after it reaches the page live or on its reconnect.
+    rendered_at = timezone.now().isoformat()
     history = queries.chat_history(chat=chat, before=before)
     members = queries.chat_members(chat=chat)
     return {
+        "rendered_at": rendered_at,
         "chat": chat,
         "title": queries.chat_title(chat=chat, viewer=profile),
         "history": history,

@@ -369,6 +369,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PARTA_MAX_REQUEST_BYTES", str(
 # How long the community bot's link request («Подключить» / «Не подключать», manual 003) waits for an
 # answer; then it expires and the journal is told (webhook link_request.expired).
 PARTA_MESSENGER_LINK_REQUEST_SECONDS = int(os.environ.get("PARTA_MESSENGER_LINK_REQUEST_SECONDS", "86400"))
+# Periodic tasks, queued by the task workers themselves (``parta platform tasks_worker``; no cron:
+# parta/core/periodic.py, docs/messenger-bot.md): every PARTA_MESSENGER_BOT_EXPIRE_SECONDS the bot's
+# requests nobody answered in time are closed (link requests tell their journals link_request.expired).
+# 0 switches it off — for an operator who runs ``parta platform bot_expire`` from cron instead.
+PARTA_PERIODIC_TASKS = {
+    "messenger.bot_expire": {
+        "task": "parta.messenger.tasks.bot_expire",
+        "every": int(os.environ.get("PARTA_MESSENGER_BOT_EXPIRE_SECONDS", "60")),
+    },
+}
 # Dev and tests only: a file holding seconds added to the platform's clock (parta/core/clock.py), so a
 # browser test can move time past a conference's start. Ignored on a production site.
 PARTA_CLOCK_OFFSET_FILE = (

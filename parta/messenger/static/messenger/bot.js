@@ -1,10 +1,9 @@
-// The community bot's buttons («Подключить» / «Не подключать»): pressed without reloading the page, and
-// replaced by the outcome on every open page of the chat as soon as the request is answered anywhere.
+// The community bot's buttons («Подключить» / «Не подключать»): pressed without reloading the page. The
+// page that pressed shows the outcome from the answer at once; every other open page of the chat gets it
+// from the chat's real-time stream (messenger.js, «message_updated»), or on reconnect if it was offline.
 // Without this script the buttons are plain form buttons and work the same, with a page load.
 (() => {
   "use strict";
-  const body = document.body;
-  const view = document.querySelector("[data-chat-view]");
 
   function replaceMessage(message) {
     const old = document.getElementById("m" + message.id);
@@ -55,38 +54,4 @@
     }
     buttons.forEach((button) => { button.disabled = false; });
   });
-
-  // Live: a socket of its own, opened only while the open chat shows a request waiting for an answer.
-  if (!view || !body.dataset.ws) return;
-  let socket = null;
-  let attempt = 0;
-
-  function waiting() {
-    return Boolean(view.querySelector("[data-bot-form]"));
-  }
-
-  function connect() {
-    if (socket || !waiting()) return;
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const ws = new WebSocket(scheme + location.host + body.dataset.ws);
-    socket = ws;
-    ws.addEventListener("open", () => { attempt = 0; });
-    ws.addEventListener("message", (event) => {
-      try {
-        const data = JSON.parse(event.data);
-        if (data.type === "message" && data.html) replaceMessage(data);
-      } catch (error) { /* a malformed frame is ignored */ }
-      if (!waiting()) ws.close();
-    });
-    ws.addEventListener("close", (event) => {
-      if (socket === ws) socket = null;
-      if (event.code === 4401 || event.code === 4403 || !waiting()) return;
-      attempt = Math.min(attempt + 1, 6);
-      setTimeout(connect, Math.min(30000, 1000 * 2 ** attempt));
-    });
-  }
-
-  connect();
-  // A request that arrives while the page is open (inserted by messenger.js) starts the socket too.
-  new MutationObserver(connect).observe(view, { childList: true, subtree: true });
 })();

@@ -1,6 +1,7 @@
-/* The messenger's page script (no build step): the WebSocket — live messages, read markers, unread
- * counts, reconnecting with back-off and catching up on what was missed — the composer, and older pages.
- * Every page works without it; this only makes it live. Messages are kept once each, by id. */
+/* The messenger's page script (no build step): the WebSocket — live messages, changed messages (the
+ * bot's answered request), read markers, unread counts, reconnecting with back-off and catching up on
+ * what was missed — the composer, and older pages. Every page works without it; this only makes it
+ * live. Messages are kept once each, by id; a changed one is replaced in place. */
 "use strict";
 (function () {
   const body = document.body;
@@ -15,6 +16,9 @@
   const unread = {};
   let readUpTo = view ? Number(view.dataset.readUpTo || 0) : 0;
   let removed = false;
+  // The server's time this page last heard from it (the page's render, then each «subscribed»): on a
+  // reconnect the server sends the messages that changed since then.
+  let since = view ? view.dataset.since || "" : "";
 
   // --- unread counts: the rows of «Чаты» and the badge of the bar ------------------------------------
   document.querySelectorAll("[data-chat-list] li[data-chat]").forEach((row) => {
@@ -105,6 +109,20 @@
     const empty = box.querySelector("[data-no-messages]");
     if (empty) empty.remove();
     return true;
+  }
+
+  function replaceMessage(message) {
+    const old = document.getElementById("m" + message.id);
+    if (!old) return;
+    const template = document.createElement("template");
+    template.innerHTML = message.html.trim(); // rendered and escaped by the server's template
+    const item = template.content.firstElementChild;
+    if (!item) return;
+    if (message.author_id === me) {
+      item.classList.add("mine");
+      if (message.id <= readUpTo) item.classList.add("read");
+    }
+    old.replaceWith(item);
   }
 
   let readTimer = null;
@@ -289,7 +307,7 @@
       // Catch-up: the last message this page has; the server sends what came after it.
       const chats = {};
       if (live && !removed) chats[chatId] = lastId();
-      ws.send(JSON.stringify({ type: "subscribe", chats }));
+      ws.send(JSON.stringify({ type: "subscribe", chats, since }));
       clearInterval(pingTimer);
       pingTimer = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
     });
@@ -328,6 +346,9 @@
         updateRow(event);
         break;
       }
+      case "message_updated":
+        if (view && event.chat === chatId) replaceMessage(event);
+        break;
       case "read":
         if (view && event.chat === chatId) markRead(event.up_to);
         break;
@@ -355,6 +376,7 @@
         if (view && event.chat === chatId && event.archived) leaveChat("[data-archived-notice]");
         break;
       case "subscribed":
+        if (event.at) since = event.at;
         body.dataset.socket = "live"; // caught up and live (the browser tests wait for it)
         break;
       case "reload":

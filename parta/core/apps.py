@@ -1,0 +1,13 @@
+"""The shared kernel as a Django app: only for what both sides need in their own database — the
+schedule of periodic tasks (:mod:`parta.core.periodic`) and the worker that keeps it."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "parta.core"
+    label = "parta_core"
+    verbose_name = "Общее ядро"
+    default_auto_field = "django.db.models.BigAutoField"
