@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parta.integration.models import Binding, BindingState
+from parta.journal.public import AccountRole, account_info
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,24 @@ def linked(*, account_id: int) -> Linked | None:
         org_refs=tuple(dict.fromkeys(row.org_ref for row in rows)),
         roles=tuple(row.role for row in rows),
     )
+
+
+def link_gaps(*, account_id: int) -> list[AccountRole]:
+    """The roles (per school) of a linked account that no live binding holds yet — a school or role it
+    gained after linking, bound by the next reconcile or by linking again with the same profile. Empty
+    when the account is not linked."""
+    rows = list(
+        Binding.objects.filter(
+            account_id=account_id, state__in=[BindingState.PENDING, BindingState.ACTIVE]
+        ).values_list("role", "org_ref", "state")
+    )
+    if not any(state == BindingState.ACTIVE for _, _, state in rows):
+        return []
+    account = account_info(account_id=account_id)
+    if account is None:
+        return []
+    have = {(role, org_ref) for role, org_ref, _ in rows}
+    return [role for role in account.roles if (role.role, role.school_ref) not in have]
 
 
 def phone_section(e164: str) -> str:

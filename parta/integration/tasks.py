@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from parta.integration.actions.sync import (
+    account_links_complete,
     schools_unchanged,
     sync_account,
     sync_mark_dirty,
@@ -26,6 +27,13 @@ def sync_account_task(account_id: int, reason: str = "account") -> int:
     """The per-account fast path after a link, unlink or restore (queued with a high priority, so it
     runs before the queued school runs). Returns how many membership changes it sent."""
     return sync_account(account_id=account_id, reason=reason).changes
+
+
+@task()
+def bindings_extend_task(account_id: int, reason: str = "messenger") -> int:
+    """Bind a linked account in the schools and roles it has no binding for yet (after a confirmation in
+    the messenger, which binds one school). Returns how many bindings it added."""
+    return account_links_complete(account_id=account_id, reason=reason)
 
 
 @task()

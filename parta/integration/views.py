@@ -121,9 +121,19 @@ def section(
             "platform_url": (current.platform_url or "") + "/",
             "unlink_allowed": actions.unlink_allowed(account_id=account_id),
             "new_year_notice": tab == "chats" and actions.new_year_notice_take(account_id=account_id),
+            "link_gaps": _gap_schools(queries.link_gaps(account_id=account_id)),
+            "linking_by_id": linking_methods() in ("id", "both"),
             **(link_requests.conferences_context(link=link) if tab == "conferences" else {}),
         },
     )
+
+
+def _gap_schools(gaps: list[Any]) -> list[str]:
+    """«Школа № 2 (родитель)» per school not bound yet, for the section's note."""
+    labels: dict[str, list[str]] = {}
+    for role in gaps:
+        labels.setdefault(role.school_name, []).append(role.label)
+    return [f"{name} ({', '.join(roles)})" for name, roles in labels.items()]
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -141,8 +151,8 @@ def connect(request: HttpRequest) -> HttpResponse:
             text="В этом журнале учётная запись привязывается подтверждением в мессенджере.",
             status=404,
         )
-    if queries.linked(account_id=account_id) is not None:
-        return redirect("integration:section")
+    if queries.linked(account_id=account_id) is not None and not queries.link_gaps(account_id=account_id):
+        return redirect("integration:section")  # linked in all its schools: nothing to link
     try:
         current = config_required()
         redirect_uri = _redirect_uri(request)

@@ -27,6 +27,7 @@ from tests.e2e.conftest import Parta
 from tests.e2e.manual_steps import (
     PUSH_PHONE,
     about_yourself,
+    is_phone_sized,
     journal_registered,
     new_phone,
     shot,
@@ -246,6 +247,28 @@ def student_with_an_online_lesson_now(journal: Parta, username: str) -> tuple[st
     return made["lesson"], dt.datetime.fromisoformat(made["start"])
 
 
+def expect_no_chats_message_at_the_left(page: Page) -> None:
+    """«Чатов пока нет…» starts near the chats table's left edge, inside the screen and under the table's
+    header where the header is shown (a phone hides it and shows each row as label: value lines)."""
+    message = page.get_by_text("Чатов пока нет.")
+    expect(message).to_be_visible()
+    text = message.evaluate(
+        "cell => { const range = document.createRange(); range.selectNodeContents(cell);"
+        " const box = range.getBoundingClientRect();"
+        " return {left: box.left, right: box.right, top: box.top}; }"
+    )
+    table = page.get_by_role("table").filter(has=message).bounding_box()
+    width = (page.viewport_size or {"width": 1280})["width"]
+    assert table is not None
+    assert text["left"] - table["x"] <= 16, (text, table)
+    assert text["right"] <= width, (text, width)
+    header = page.get_by_role("columnheader", name="Наименование")
+    if not is_phone_sized(page):
+        box = header.bounding_box()
+        assert box is not None
+        assert text["top"] >= box["y"] + box["height"] - 1, (text, box)
+
+
 def test_variant_1_on_a_phone_conference_and_schedule_then_unlink(phone: Page, journal: Parta) -> None:
     page = phone
     number = new_phone(4)
@@ -280,6 +303,13 @@ def test_variant_1_on_a_phone_conference_and_schedule_then_unlink(phone: Page, j
     expect(page.get_by_label("Телефон, привязанный к Сферум")).to_have_value(section_phone(number))
     shot(page, 4, "6-chaty")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # No chats yet: the message sits at the table's left edge (it was pushed right on a phone), on a
+    # desktop too, under the header.
+    expect_no_chats_message_at_the_left(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect_no_chats_message_at_the_left(page)
+    shot(page, 4, "6-chaty-pusto")
+    page.set_viewport_size({"width": 390, "height": 844})
 
     # The lesson's conference on the platform at the lesson's time, open for joining (it starts in two
     # minutes), under the lesson's sourcedId (as the roster sync puts online lessons there).

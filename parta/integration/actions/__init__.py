@@ -3,6 +3,7 @@
 from parta.integration.actions.bindings import (
     binding_create,
     binding_end,
+    bindings_extend,
     bindings_repair,
     unlink_allowed,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "UnlinkError",
     "binding_create",
     "binding_end",
+    "bindings_extend",
     "bindings_repair",
     "link_request_apply",
     "link_request_refresh",

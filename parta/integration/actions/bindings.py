@@ -11,6 +11,14 @@
   linking reuses it (``POST /links`` is idempotent). If storing ``active`` fails after the platform said
   yes, the links are deleted again.
 
+An account in several schools (docs/integration.md): an account already bound to a profile that links
+again with the *same* profile gets only the (role, school) pairs it has no live binding for — a school or
+role it gained since — by the same three steps; with another profile it is refused.
+:func:`bindings_extend` does the same without a new sign-in, with the profile the account is bound to:
+after a confirmation in the messenger (manual 003, which binds one school) and from the roster → chats
+reconcile when a linked account gains a role or school. Bindings of roles the account has lost are kept
+(the reconcile takes the person out of those chats; unlinking ends them all).
+
 ``binding_end`` (after «Да» / «Отвязать», or by the operator with a reason): ``DELETE /links/{id}``
 first; only when the platform confirms (or no longer knows the link) are the rows ended.
 """
@@ -19,6 +27,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -36,7 +46,7 @@ from parta.integration.platform_api import (
     PlatformRefusedError,
     PlatformUnavailableError,
 )
-from parta.journal.public import AccountInfo, account_info
+from parta.journal.public import AccountInfo, AccountRole, account_info
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +58,56 @@ ALREADY_ELSEWHERE = (
     "телефона уже совершена привязка, не привязывайте его к другой учётной записи, а войдите в журнал "
     "под уже существующей учётной записью."
 )
+ALREADY_OTHER_PROFILE = (
+    "Ваша учётная запись уже привязана к учебному профилю «Сферум». Чтобы привязать другой профиль, "
+    "сначала отвяжите текущий."
+)
+IN_PROGRESS = (
+    "Привязка вашей учётной записи к «Сферум» уже выполняется. Обновите страницу через минуту и, если "
+    "привязка не появится, попробуйте ещё раз."
+)
 NO_ROLE = (
     "У вашей учётной записи пока нет роли в школе (ни класса, ни детей, ни должности), поэтому её не к "
     "чему привязать. Обратитесь к администратору школы."
 )
+LIVE = (BindingState.PENDING, BindingState.ACTIVE)
+
+
+class LinkInProgressError(LinkError):
+    """Another linking of the account holds ``pending`` rows right now."""
+
+
+@dataclass(frozen=True)
+class BoundProfile:
+    """The educational profile rows are bound to: from the ID's claims, or from the account's bindings."""
+
+    sub: str
+    name: str
+    phone: str
+    family_name: str = ""
+    given_name: str = ""
+    middle_name: str = ""
+
+    @classmethod
+    def from_claims(cls, claims: ProfileClaims) -> BoundProfile:
+        return cls(
+            sub=claims.sub,
+            name=claims.full_name,
+            phone=claims.phone,
+            family_name=claims.family_name,
+            given_name=claims.given_name,
+            middle_name=claims.middle_name,
+        )
 
 
 def journal_account_ref(account_id: int) -> str:
     return str(account_id)
+
+
+def binding_gaps(*, account: AccountInfo, bound: Iterable[tuple[str, str]]) -> list[AccountRole]:
+    """The account's roles (this year, per school) without a live binding among ``bound`` (role, org_ref)."""
+    have = set(bound)
+    return [role for role in account.roles if (role.role, role.school_ref) not in have]
 
 
 def _lock_account(account_id: int) -> None:
@@ -70,7 +122,10 @@ def _client(config: Config) -> PlatformClient:
 def binding_create(
     *, config: Config, account_id: int, claims: ProfileClaims, actor_id: int | None = None
 ) -> list[Binding]:
-    """Bind every role of the account to the profile in ``claims`` (after «Привязать»)."""
+    """Bind every role of the account to the profile in ``claims`` (after «Привязать»).
+
+    Already bound to the same profile: only the roles and schools not bound yet are added (none missing:
+    nothing changes, the account's active bindings are returned). Bound to another profile: refused."""
     account = account_info(account_id=account_id)
     if account is None or not account.roles:
         raise LinkError(NO_ROLE)
@@ -87,53 +142,130 @@ def binding_create(
         )
         raise
     bindings_repair(config=config, account_id=account_id)
+    profile = BoundProfile.from_claims(claims)
+    rows = _bindings_start(account=account, profile=profile, actor_id=actor_id, method="id")
+    if not rows:
+        return list(Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).order_by("pk"))
+    _bindings_register(config=config, account=account, profile=profile, rows=rows, actor_id=actor_id)
+    return rows
 
+
+def bindings_extend(
+    *, config: Config, account_id: int, method: str, actor_id: int | None = None
+) -> list[Binding]:
+    """Bind the roles and schools the account gained since it was linked to the profile it is bound to.
+
+    Level-triggered and idempotent: nothing to do (not linked, nothing missing, another linking in
+    progress) returns ``[]``. Both sides or neither, like :func:`binding_create`; raises
+    :class:`LinkError` when refused (audited) and ``PlatformUnavailableError`` when the platform did not
+    answer (the rows are ``failed``; the next call tries again)."""
+    active = list(Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).order_by("pk"))
+    if not active:
+        return []
+    account = account_info(account_id=account_id)
+    if account is None or not binding_gaps(account=account, bound=((b.role, b.org_ref) for b in active)):
+        return []
+    subs = {row.profile_sub for row in active}
+    if len(subs) != 1:
+        logger.warning("account %s is bound to %s profiles; not extending", account_id, len(subs))
+        return []
+    first = active[0]
+    person = account.person
+    profile = BoundProfile(
+        sub=first.profile_sub,
+        name=first.profile_name,
+        phone=first.phone,
+        family_name=person.last_name if person else "",
+        given_name=person.first_name if person else "",
+        middle_name=person.middle_name if person else "",
+    )
+    bindings_repair(config=config, account_id=account_id)
+    try:
+        rows = _bindings_start(account=account, profile=profile, actor_id=actor_id, method=method)
+    except LinkInProgressError:
+        return []
+    if rows:
+        _bindings_register(config=config, account=account, profile=profile, rows=rows, actor_id=actor_id)
+    return rows
+
+
+def _bindings_start(
+    *, account: AccountInfo, profile: BoundProfile, actor_id: int | None, method: str
+) -> list[Binding]:
+    """Step 1, under the account's lock: refuse, or store the missing pairs as ``pending`` (``[]``: none)."""
+    account_id = account.id
+    refusal: tuple[str, str] | None = None
+    rows: list[Binding] = []
     with transaction.atomic():
         _lock_account(account_id)
-        live = Binding.objects.filter(state__in=[BindingState.PENDING, BindingState.ACTIVE])
-        if live.filter(profile_sub=claims.sub).exclude(account_id=account_id).exists():
-            binding_event_record(
-                kind=BindingEventKind.LINK_REFUSED,
-                account_id=account_id,
-                actor_id=actor_id,
-                profile_sub=claims.sub,
-                reason="elsewhere",
-            )
-            raise LinkError(ALREADY_ELSEWHERE)
-        if live.filter(account_id=account_id).exists():
-            raise LinkError(
-                "Ваша учётная запись уже привязана к учебному профилю «Сферум». Чтобы привязать другой "
-                "профиль, сначала отвяжите текущий."
-            )
-        rows = [
-            Binding.objects.create(
-                account_id=account_id,
-                role=role.role,
-                org_ref=role.school_ref,
-                profile_sub=claims.sub,
-                profile_name=claims.full_name,
-                phone=claims.phone,
-                state=BindingState.PENDING,
-            )
-            for role in account.roles
-        ]
-        binding_event_record(
-            kind=BindingEventKind.LINK_STARTED,
-            account_id=account_id,
-            actor_id=actor_id,
-            profile_sub=claims.sub,
-            roles=[row.role for row in rows],
-        )
-
-    try:
-        link_ids = _platform_link(config=config, account=account, claims=claims)
-    except PlatformRefusedError as refused:
-        _fail(rows, cleanup=False)
+        live = Binding.objects.filter(state__in=LIVE)
+        mine = list(live.filter(account_id=account_id))
+        if live.filter(profile_sub=profile.sub).exclude(account_id=account_id).exists():
+            refusal = ("elsewhere", ALREADY_ELSEWHERE)
+        elif any(row.profile_sub != profile.sub for row in mine):
+            refusal = ("other_profile", ALREADY_OTHER_PROFILE)
+        elif any(row.state == BindingState.PENDING for row in mine):
+            raise LinkInProgressError(IN_PROGRESS)
+        else:
+            missing = binding_gaps(account=account, bound=((row.role, row.org_ref) for row in mine))
+            rows = [
+                Binding.objects.create(
+                    account_id=account_id,
+                    role=role.role,
+                    org_ref=role.school_ref,
+                    profile_sub=profile.sub,
+                    profile_name=profile.name,
+                    phone=profile.phone,
+                    state=BindingState.PENDING,
+                )
+                for role in missing
+            ]
+            if rows:
+                binding_event_record(
+                    kind=BindingEventKind.LINK_STARTED,
+                    account_id=account_id,
+                    actor_id=actor_id,
+                    profile_sub=profile.sub,
+                    roles=[row.role for row in rows],
+                    schools=sorted({row.org_ref for row in rows}),
+                    method=method,
+                    **({"added_to_existing": True} if mine else {}),
+                )
+    if refusal is not None:  # audited outside the transaction, which a refusal leaves empty
         binding_event_record(
             kind=BindingEventKind.LINK_REFUSED,
             account_id=account_id,
             actor_id=actor_id,
-            profile_sub=claims.sub,
+            profile_sub=profile.sub,
+            reason=refusal[0],
+            method=method,
+        )
+        raise LinkError(refusal[1])
+    return rows
+
+
+def _bindings_register(
+    *, config: Config, account: AccountInfo, profile: BoundProfile, rows: list[Binding], actor_id: int | None
+) -> None:
+    """Steps 2 and 3: the platform's links for the rows' schools, then the rows ``active`` — or ``failed``."""
+    account_id = account.id
+    held = set(
+        Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).values_list(
+            "link_id", flat=True
+        )
+    )
+    try:
+        link_ids = _platform_link(
+            config=config, account=account, profile=profile, schools={row.org_ref for row in rows}
+        )
+    except PlatformRefusedError as refused:
+        # A link made for an earlier school of this call is deleted by the repair (not held by a binding).
+        _fail(rows, cleanup=True)
+        binding_event_record(
+            kind=BindingEventKind.LINK_REFUSED,
+            account_id=account_id,
+            actor_id=actor_id,
+            profile_sub=profile.sub,
             reason="platform",
             status=refused.status,
             message=refused.detail,
@@ -149,7 +281,7 @@ def binding_create(
             kind=BindingEventKind.LINK_FAILED,
             account_id=account_id,
             actor_id=actor_id,
-            profile_sub=claims.sub,
+            profile_sub=profile.sub,
             error=str(error)[:500],
         )
         raise
@@ -166,23 +298,29 @@ def binding_create(
                 kind=BindingEventKind.LINKED,
                 account_id=account_id,
                 actor_id=actor_id,
-                profile_sub=claims.sub,
-                links=sorted(set(link_ids.values())),
+                profile_sub=profile.sub,
+                links=sorted({row.link_id for row in rows}),
+                roles=[row.role for row in rows],
+                schools=sorted({row.org_ref for row in rows}),
             )
     except Exception:
         logger.exception("storing the binding of account %s failed; undoing it on the platform", account_id)
-        _undo_links(config=config, link_ids=set(link_ids.values()))
+        _undo_links(config=config, link_ids=set(link_ids.values()) - held)  # never a link still in use
         _fail(rows, cleanup=True)
         raise
-    return rows
 
 
-def _platform_link(*, config: Config, account: AccountInfo, claims: ProfileClaims) -> dict[str, str]:
-    """PUT each school and POST one link per school; the link id by school ref."""
+def _platform_link(
+    *, config: Config, account: AccountInfo, profile: BoundProfile, schools: set[str]
+) -> dict[str, str]:
+    """PUT each of ``schools`` and POST one link there with every role the account has in it (the
+    platform replaces a link's roles); the link id by school ref."""
     by_school: dict[str, list[str]] = defaultdict(list)
     labels: dict[str, list[str]] = defaultdict(list)
     names: dict[str, str] = {}
     for role in account.roles:
+        if role.school_ref not in schools:
+            continue
         by_school[role.school_ref].append(PLATFORM_ROLES[role.role])
         labels[role.school_ref].append(role.label)
         names[role.school_ref] = role.school_name
@@ -192,14 +330,14 @@ def _platform_link(*, config: Config, account: AccountInfo, claims: ProfileClaim
         for org_ref, roles in by_school.items():
             api.org_put(org_ref=org_ref, name=names[org_ref])
             link = api.link_create(
-                profile_sub=claims.sub,
+                profile_sub=profile.sub,
                 org_ref=org_ref,
                 journal_account_ref=journal_account_ref(account.id),
                 roles=sorted(set(roles)),
                 display=LinkDisplay(
-                    first_name=person.first_name if person else claims.given_name,
-                    last_name=person.last_name if person else claims.family_name,
-                    middle_name=person.middle_name if person else claims.middle_name,
+                    first_name=person.first_name if person else profile.given_name,
+                    last_name=person.last_name if person else profile.family_name,
+                    middle_name=person.middle_name if person else profile.middle_name,
                     position=", ".join(labels[org_ref]),
                 ),
             )

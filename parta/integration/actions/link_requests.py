@@ -8,7 +8,11 @@ the owner of the phone in their «Сферум» chat. The request is kept here 
 ``link_request_apply`` (the webhook ``link_request.*``, or ``link_request_refresh`` — the page's own
 ``GET /link-requests/{id}``): the outcome, applied once. «Подключить» stores the account's bindings in
 that school — the same :class:`~parta.integration.models.Binding` rows and audit as linking through the
-ID — with the link the platform registered when the person pressed the button.
+ID — with the link the platform registered when the person pressed the button. The account's other
+schools and roles are then bound to the confirmed profile by the task worker
+(:func:`~parta.integration.actions.bindings.bindings_extend`, queued when the confirmation commits): the
+person proved in the messenger that the profile is theirs, and ``POST /links`` is the journal's own
+statement of membership, so no second question is asked.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from parta.core.phones import PhoneError, phone_normalize
 from parta.integration.actions.audit import binding_event_record
 from parta.integration.actions.bindings import (
     ALREADY_ELSEWHERE,
+    ALREADY_OTHER_PROFILE,
     NO_ROLE,
     PLATFORM_ROLES,
     journal_account_ref,
 )
 from parta.integration.actions.errors import LinkError
+from parta.integration.actions.sync import account_links_on_commit
 from parta.integration.conf import Config
 from parta.integration.models import (
     Binding,
@@ -90,10 +96,7 @@ def link_request_start(
     if account is None or not account.roles:
         raise LinkError(NO_ROLE)
     if Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).exists():
-        raise LinkError(
-            "Ваша учётная запись уже привязана к учебному профилю «Сферум». Чтобы привязать другой "
-            "профиль, сначала отвяжите текущий."
-        )
+        raise LinkError(ALREADY_OTHER_PROFILE)
     pending = MessengerLinkRequest.objects.filter(
         account_id=account_id, state=LinkRequestState.PENDING
     ).first()
@@ -159,7 +162,8 @@ def link_request_apply(
     """Apply a link request's outcome once; ``None`` when the request is not this journal's.
 
     ``confirmed`` stores one active binding per role of the account in the request's school (unless a live
-    binding of another account holds the profile: then the request is ``failed``); ``declined``,
+    binding of another account holds the profile: then the request is ``failed``) and, once that commits,
+    queues the binding of the account's other schools and roles to the same profile; ``declined``,
     ``expired`` and ``no_account`` only end the request. A repeat (the webhook after a status check, a
     retried delivery) changes nothing.
     """
@@ -219,6 +223,7 @@ def link_request_apply(
             row.state = LinkRequestState.FAILED
         else:
             row.state = LinkRequestState.CONFIRMED
+            account_links_on_commit(account_id=row.account_id, reason="messenger")
             binding_event_record(
                 kind=BindingEventKind.LINKED,
                 account_id=row.account_id,

@@ -26,7 +26,9 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from parta.integration.conf import NotConfiguredError, config_required
+from parta.integration.actions.bindings import LIVE, bindings_extend
+from parta.integration.actions.errors import LinkError
+from parta.integration.conf import Config, NotConfiguredError, config_required
 from parta.integration.models import (
     Binding,
     SyncChange,
@@ -52,7 +54,7 @@ from parta.integration.sync.conferences import (
     conferences_applied,
     conferences_forget_past,
 )
-from parta.integration.sync.desired import desired_school, subject_chats_enabled, titles
+from parta.integration.sync.desired import DesiredSchool, desired_school, subject_chats_enabled, titles
 from parta.integration.sync.plan import GroupPlan, SchoolPlan, school_plan
 from parta.journal.public import (
     account_school_ids,
@@ -231,6 +233,86 @@ def account_sync_on_commit(*, account_id: int, reason: str) -> None:
             logger.exception("sync: could not mark the schools of account %s", account_id)
 
     transaction.on_commit(run)
+
+
+# --- an account in several schools: its links follow its roles ----------------------------------------------
+
+STAFF_BINDINGS = frozenset({"teacher", "administrator"})
+
+
+def account_links_complete(*, account_id: int, reason: str) -> int:
+    """Bind the roles and schools a linked account gained (``bindings_extend``); the bindings added.
+    Never raises: a refusal is audited and left; a platform that does not answer marks the schools
+    still to bind dirty, so their runs (retried with back-off) bind them."""
+    try:
+        cfg = config_required()
+    except NotConfiguredError:
+        return 0
+    try:
+        return len(bindings_extend(config=cfg, account_id=account_id, method=reason))
+    except LinkError as refused:
+        logger.warning("sync: account %s not bound in its other schools: %s", account_id, refused)
+    except (PlatformUnavailableError, PlatformRefusedError) as error:
+        logger.warning("sync: binding account %s in its other schools postponed: %s", account_id, error)
+        ids = account_school_ids(account_id=account_id)
+        if ids:
+            sync_mark_dirty(school_ids=ids, reason=reason)
+    return 0
+
+
+def _enqueue_links(account_id: int, reason: str) -> None:
+    from parta.integration.tasks import bindings_extend_task
+
+    try:
+        bindings_extend_task.using(priority=FAST_PRIORITY).enqueue(account_id, reason)
+    except Exception:  # the queue is down: the schools' runs bind the account when they come
+        logger.exception("sync: could not queue the other schools of account %s", account_id)
+        sync_mark_dirty(school_ids=account_school_ids(account_id=account_id), reason=reason)
+
+
+def account_links_on_commit(*, account_id: int, reason: str) -> None:
+    """After the current transaction commits: :func:`account_links_complete` in the task worker, ahead of
+    the school runs (manual 003 binds one school; this binds the account's others)."""
+    transaction.on_commit(functools.partial(_enqueue_links, account_id, reason))
+
+
+def _links_missing(desired: DesiredSchool) -> list[int]:
+    """Accounts in this school's chats (linked, so through another school or role) without a live binding
+    here for the role a chat needs: staff for «Учительская» and a chat's admin, parent for a parents'
+    chat, student for the others. A query per 5000 accounts on the (account, state) index."""
+    needs: dict[int, set[frozenset[str]]] = defaultdict(set)
+    for group in desired.groups.values():
+        for member in group.members.values():
+            if member.admin or group.kind == "staff":
+                need = STAFF_BINDINGS
+            elif group.kind == "parents":
+                need = frozenset({"parent"})
+            else:
+                need = frozenset({"student"})
+            needs[member.account_id].add(need)
+    bound: dict[int, set[str]] = defaultdict(set)
+    ids = sorted(needs)
+    for start in range(0, len(ids), 5000):
+        for account_id, role in Binding.objects.filter(
+            account_id__in=ids[start : start + 5000], state__in=LIVE, org_ref=desired.org_ref
+        ).values_list("account_id", "role"):
+            bound[account_id].add(role)
+    return [a for a in ids if any(not (need & bound[a]) for need in needs[a])]
+
+
+def _links_complete(config: Config, desired: DesiredSchool) -> int:
+    """Before a school's chats are sent: bind here the linked accounts that gained a role in this school
+    (else the platform lists them ``unknown`` and they stay out). A refusal is audited and skipped; a
+    platform that does not answer fails the run (retried with back-off)."""
+    added = 0
+    for account_id in _links_missing(desired):
+        try:
+            added += len(bindings_extend(config=config, account_id=account_id, method="sync"))
+        except LinkError as refused:
+            logger.warning(
+                "sync: account %s not bound in school %s: %s", account_id, desired.school_id, refused
+            )
+    return added
 
 
 def sync_outbox_pump(*, limit: int = 1000) -> int:
@@ -586,6 +668,7 @@ def sync_school(
         return RunResult("held", plan, message)
     try:
         cfg = config_required()
+        _links_complete(cfg, desired)
         with PlatformClient(cfg) as api:
             if plan.groups:
                 api.org_put(org_ref=plan.org_ref, name=plan.name)

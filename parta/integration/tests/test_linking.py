@@ -174,6 +174,8 @@ def test_profile_bound_to_another_account_is_refused(client: Client, platform, s
     assert response.status_code == 409
     assert "уже привязан к другой учётной записи журнала" in response.content.decode()
     assert Binding.objects.filter(state=BindingState.ACTIVE).count() == 1
+    refused = BindingEvent.objects.get(kind="link_refused")  # the refusal is in the audit trail
+    assert (refused.account_id, refused.detail["reason"]) == (school_day["parent"].pk, "elsewhere")
 
 
 def test_conflict_reported_by_the_platform_is_shown_and_nothing_kept(
