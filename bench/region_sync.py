@@ -144,6 +144,47 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def year_rollover(*, command: list[str], env: dict[str, str], journal_url: str) -> str:
+    """The new school year end to end: the journal's rollover, then the sync that carries it to the chats
+    (class chats renamed with their cohort, graduates out, the new-year notice). Returns the summary."""
+    with psycopg.connect(journal_url) as conn:
+        (year,) = conn.execute("SELECT start_year FROM journal_academicyear WHERE is_current").fetchone()
+        before = conn.execute("SELECT count(*) FROM integration_syncmember").fetchone()[0]
+    print(f"rollover {year} → {year + 1}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    started = time.perf_counter()
+    rolled = subprocess.run(
+        [sys.executable, "-m", "parta.cli", "journal", "rollover", "--to", str(year + 1), "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    journal_seconds = time.perf_counter() - started
+    print(f"rollover (journal): {journal_seconds:.1f} s\n{rolled.stderr.strip()[-800:]}", file=sys.stderr)
+    if rolled.returncode:
+        raise SystemExit(rolled.returncode)
+    synced = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    total = time.perf_counter() - started
+    print(
+        f"rollover sync: {total - journal_seconds:.1f} s — {synced.stdout.strip()}\n"
+        f"{synced.stderr.strip()[-1500:]}",
+        file=sys.stderr,
+    )
+    if synced.returncode:
+        raise SystemExit(synced.returncode)
+    with psycopg.connect(journal_url) as conn:
+        after = conn.execute("SELECT count(*) FROM integration_syncmember").fetchone()[0]
+        renamed = conn.execute(
+            "SELECT count(*) FROM integration_syncchange "
+            "WHERE created_at >= now() - %s * interval '1 second'",
+            (total + 5,),
+        ).fetchone()[0]
+    return (
+        f"{total:.1f} s (journal {journal_seconds:.1f} s + sync {total - journal_seconds:.1f} s; "
+        f"members {before:,} → {after:,}; {renamed:,} changes recorded)"
+    )
+
+
 def main() -> None:
     import json
     import tempfile
@@ -153,6 +194,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Keep the journal's database if it exists.")
     parser.add_argument("--jobs", type=int, default=1, help="Schools at once (`parta sync --jobs`).")
     parser.add_argument("--fast", type=int, default=50, help="Accounts for the fast-path latency (0: skip).")
+    parser.add_argument(
+        "--rollover",
+        action="store_true",
+        help="At the end, roll the journal over to the next school year and time it end to end: "
+        "`parta journal rollover`, then `parta journal sync --all` until the platform is in step.",
+    )
     options = parser.parse_args()
     journal_db, platform_db = "parta_sync_journal", "parta_sync_platform"
     journal_url = f"{SERVER}/{journal_db}"
@@ -325,6 +372,9 @@ def main() -> None:
                 f"fast path while a --deep reconcile ran (still running at the end: {still}): {fast}",
                 file=sys.stderr,
             )
+        rollover = "not measured"
+        if options.rollover:
+            rollover = year_rollover(command=command, env=journal_env, journal_url=journal_url)
         with psycopg.connect(journal_url) as conn:
             groups, members, changes = conn.execute(
                 "SELECT (SELECT count(*) FROM integration_syncgroup), (SELECT count(*) FROM "
@@ -335,7 +385,7 @@ def main() -> None:
             f"| {time.strftime('%Y-%m-%d')} | region_sync | {students:,} students, {len(schools):,} schools, "
             f"{out[1]} links | jobs {options.jobs} | initial {times[0]:.1f} s | no-op {times[1]:.1f} s | "
             f"--deep {times[2]:.1f} s | "
-            f"{fast} | {groups:,} chats, {members:,} members |"
+            f"{fast} | rollover {rollover} | {groups:,} chats, {members:,} members |"
         )
     finally:
         server.terminate()
