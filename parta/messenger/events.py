@@ -78,6 +78,44 @@ def _send(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
 # events reach the layer in the order they were published.
 _background: list[asyncio.Task[None]] = []
 YIELD_EVERY = 200  # events sent before the server's loop gets a turn to serve sockets and requests
+CHECK_LISTENERS_FROM = 20  # batches from this size ask the layer which groups have a socket first
+EXISTS_PER_ROUND_TRIP = 1000
+
+
+async def _with_listeners(layer: Any, groups: list[str]) -> set[str] | None:
+    """Those of ``groups`` some socket listens to, or ``None`` when the layer cannot say cheaply.
+
+    A large batch (``groups:sync`` of a region: one event per profile concerned, most of them with no
+    page open) would otherwise cost a ``group_send`` per group: Channels' in-memory layer cleans its
+    whole state on each, and the Redis layer makes two round trips for a group nobody is in. The
+    in-memory layer keeps its groups in a dict; ``channels_redis``' core layer keeps a group as a sorted
+    set that exists only while it has members, so one pipelined ``EXISTS`` per thousand groups tells.
+    A socket that joins a group a moment after this check misses the event exactly as one joining just
+    after a send would: the page catches up from the database when it (re)subscribes.
+    """
+    from channels.layers import InMemoryChannelLayer
+
+    if isinstance(layer, InMemoryChannelLayer):
+        return {group for group in groups if layer.groups.get(group)}
+    try:
+        from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover -- channels_redis is a dependency
+        return None
+    if not isinstance(layer, RedisChannelLayer):
+        return None
+    by_host: dict[int, list[str]] = {}
+    for group in groups:
+        by_host.setdefault(layer.consistent_hash(group), []).append(group)
+    found: set[str] = set()
+    for index, names in by_host.items():
+        connection = layer.connection(index)
+        for start in range(0, len(names), EXISTS_PER_ROUND_TRIP):
+            chunk = names[start : start + EXISTS_PER_ROUND_TRIP]
+            pipe = connection.pipeline(transaction=False)
+            for group in chunk:
+                pipe.exists(layer._group_key(group))
+            found.update(group for group, exists in zip(chunk, await pipe.execute(), strict=True) if exists)
+    return found
 
 
 def publish_many(events: Iterable[tuple[str, dict[str, Any]]], *, wait: bool = True) -> None:
@@ -100,7 +138,12 @@ def publish_many(events: Iterable[tuple[str, dict[str, Any]]], *, wait: bool = T
         if after is not None:
             await asyncio.wait([after])
         try:
-            for index, (group, event) in enumerate(batch, start=1):
+            todo = batch
+            if len(batch) >= CHECK_LISTENERS_FROM:
+                listened = await _with_listeners(layer, list({group for group, _ in batch}))
+                if listened is not None:
+                    todo = [(group, event) for group, event in batch if group in listened]
+            for index, (group, event) in enumerate(todo, start=1):
                 await layer.group_send(group, event)
                 if index % YIELD_EVERY == 0:
                     await asyncio.sleep(0)

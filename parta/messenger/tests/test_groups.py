@@ -260,6 +260,36 @@ def test_open_pages_learn_of_the_changes(bars: Journal, django_capture_on_commit
     }
 
 
+def test_a_large_batch_is_sent_only_to_profiles_with_an_open_page(
+    bars: Journal, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class of 25 synced at once: the two people with a page open get their event; nothing is sent
+    for the 23 without one (a region's sync would otherwise send a million events to nobody)."""
+    subs = _people(bars, 25)
+    ids = dict(Link.objects.values_list("profile_sub", "profile_id"))
+    online = [ids[uuid.UUID(sub)] for sub in subs[:2]]
+    layer = get_channel_layer()
+    inboxes = [async_to_sync(layer.new_channel)() for _ in online]
+    for profile_id, inbox in zip(online, inboxes, strict=True):
+        async_to_sync(layer.group_add)(profile_group(profile_id), inbox)
+    sent: list[str] = []
+    real_send = layer.group_send
+
+    async def counting_send(group: str, message: dict[str, Any]) -> None:
+        sent.append(group)
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", counting_send)
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_id = _sync(bars, {"group_ref": "5a", "kind": "class", "title": "5А", "members": subs})["groups"][
+            0
+        ]["chat_id"]
+    added = {"type": "messenger.chats_changed", "added": [chat_id], "removed": []}
+    for inbox in inboxes:
+        assert async_to_sync(layer.receive)(inbox) == added
+    assert sorted(sent) == sorted(profile_group(profile_id) for profile_id in online)
+
+
 def test_a_deleted_profile_leaves_its_chats(bars: Journal) -> None:
     """ChatMember's foreign keys have no check in the database (bench/RESULTS.md, groups:sync): deleting
     a profile still removes its memberships (Django's cascade), and a sync does not bring it back."""
