@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from parta.integration import actions
 from parta.integration.conf import NotConfiguredError, config_required
-from parta.integration.models import Binding, BindingEvent, BindingState
+from parta.integration.models import Binding, BindingEvent, BindingState, LinkRefusal
 
 
 class UnlinkForm(forms.Form):
@@ -95,6 +96,52 @@ class BindingAdmin(admin.ModelAdmin[Binding]):
                 return None
         self.message_user(request, f"Отвязано учётных записей: {done}.", messages.SUCCESS)
         return None
+
+
+@admin.register(LinkRefusal)
+class LinkRefusalAdmin(admin.ModelAdmin[LinkRefusal]):
+    """Schools the platform refused for good: not asked again automatically until cleared here."""
+
+    list_display = ("created_at", "account", "role", "school_name", "status", "detail", "cleared_at")
+    list_filter = (("cleared_at", admin.EmptyFieldListFilter), "status", "role")
+    search_fields = ("account__username", "school_name", "org_ref", "profile_sub")
+    readonly_fields = [field.name for field in LinkRefusal._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Снять отказ и повторить привязку автоматически")
+    def retry(self, request: HttpRequest, queryset: QuerySet[LinkRefusal]) -> None:
+        from parta.integration.actions.sync import account_links_on_commit
+
+        actor_id = request.user.pk if isinstance(request.user.pk, int) else None
+        by_account: dict[int, list[int]] = {}
+        for pk, account_id in queryset.filter(cleared_at__isnull=True).values_list("pk", "account_id"):
+            by_account.setdefault(account_id, []).append(pk)
+        cleared = 0
+        with transaction.atomic():
+            for account_id, ids in sorted(by_account.items()):
+                done = actions.link_refusals_clear(
+                    account_id=account_id,
+                    actor_id=actor_id,
+                    reason="снят оператором",
+                    refusal_ids=ids,
+                )
+                if done:
+                    cleared += done
+                    account_links_on_commit(account_id=account_id, reason="operator")
+        if not cleared:
+            self.message_user(request, "Среди выбранных нет действующих отказов.", messages.WARNING)
+            return
+        self.message_user(
+            request,
+            f"Отказов снято: {cleared}. Привязка в этих школах будет повторена автоматически.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(BindingEvent)

@@ -5,6 +5,7 @@ the credentials file that ``parta platform register_journal --credentials-file``
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +106,17 @@ def unlink_policy(role: str) -> str:
     policies: dict[str, str] = dict(getattr(settings, "PARTA_INTEGRATION_UNLINK_POLICY", {}))
     value = policies.get(role, policies.get("*", "self"))
     return value if value in UNLINK_POLICIES else "support_only"
+
+
+PENDING_STALE_MIN = 60  # seconds: never below this, whatever the setting says
+
+
+def pending_stale_after() -> dt.timedelta:
+    """How old a ``pending`` binding must be to be taken for one left by a crash and repaired.
+
+    A linking holds its rows ``pending`` only while it asks the platform: a few calls per school, each
+    bounded by ``PARTA_INTEGRATION_TIMEOUT`` (5 s; 2 s to connect). The default, 10 minutes, is far above
+    any request that is still running (``PARTA_INTEGRATION_PENDING_STALE``, seconds)."""
+    seconds = float(getattr(settings, "PARTA_INTEGRATION_PENDING_STALE", 600))
+    timeout = float(getattr(settings, "PARTA_INTEGRATION_TIMEOUT", 5.0))
+    return dt.timedelta(seconds=max(seconds, PENDING_STALE_MIN, 20 * timeout))

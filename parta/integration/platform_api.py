@@ -32,6 +32,7 @@ class PlatformRefusedError(PlatformError):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.org_ref = ""  # the school a linking call was about, when the caller knows it
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,9 @@ def section(
             status=status,
         )
     tab = "conferences" if request.GET.get("tab") == "conferences" else "chats"
+    waiting, refused = queries.link_refusals(
+        account_id=account_id, gaps=queries.link_gaps(account_id=account_id)
+    )
     chats: list[Any] = []
     chats_unavailable = False
     if tab == "chats":
@@ -121,7 +124,8 @@ def section(
             "platform_url": (current.platform_url or "") + "/",
             "unlink_allowed": actions.unlink_allowed(account_id=account_id),
             "new_year_notice": tab == "chats" and actions.new_year_notice_take(account_id=account_id),
-            "link_gaps": _gap_schools(queries.link_gaps(account_id=account_id)),
+            "link_gaps": _gap_schools(waiting),
+            "link_refused": refused,
             "linking_by_id": linking_methods() in ("id", "both"),
             **(link_requests.conferences_context(link=link) if tab == "conferences" else {}),
         },

@@ -128,6 +128,24 @@ def _person_info(person: Any) -> PersonInfo:
     )
 
 
+def _teaching_schools(person_id: int) -> list[Any]:
+    """The schools where the person is a class teacher or teaches a subject in a class this year."""
+    from django.db.models import Q
+
+    from parta.journal.models import AcademicYear, School, SchoolClass, TeachingAssignment
+
+    year = AcademicYear.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    if year is None:
+        return []
+    homerooms = SchoolClass.objects.filter(class_teacher_id=person_id, year_id=year).values("school_id")
+    subjects = TeachingAssignment.objects.filter(teacher_id=person_id, school_class__year_id=year).values(
+        "school_class__school_id"
+    )
+    return list(
+        School.objects.filter(Q(pk__in=homerooms) | Q(pk__in=subjects)).order_by("name", "pk").distinct()
+    )
+
+
 def account_info(*, account_id: int) -> AccountInfo | None:
     """The account's person, its roles with their schools (current year), its wards and guardians."""
     from parta.journal import queries
@@ -147,10 +165,17 @@ def account_info(*, account_id: int) -> AccountInfo | None:
             .select_related("school")
             .order_by("school__name", "pk")
         )
+        # Teaching this year — a class's class teacher or a subject in a class — is a teacher role in
+        # that school, with or without a staff assignment there (the chats count them as teachers).
+        teaching = _teaching_schools(person.pk)
+        if teaching and queries.ROLE_TEACHER not in role_keys:
+            role_keys = [queries.ROLE_TEACHER, *role_keys]
         for key in role_keys:
             schools: list[Any] = []
             if key in queries.STAFF_ROLES:
                 schools = [a.school for a in staff if a.role == key]
+                if key == queries.ROLE_TEACHER:
+                    schools += teaching
             elif key == queries.ROLE_STUDENT:
                 school_class = queries.current_class_of(person.pk)
                 schools = [school_class.school] if school_class else []

@@ -4,7 +4,9 @@ from parta.integration.actions.bindings import (
     binding_create,
     binding_end,
     bindings_extend,
+    bindings_pending_repair,
     bindings_repair,
+    link_refusals_clear,
     unlink_allowed,
 )
 from parta.integration.actions.errors import UNAVAILABLE, LinkError, PlatformUnavailableError, UnlinkError
@@ -32,7 +34,9 @@ __all__ = [
     "binding_create",
     "binding_end",
     "bindings_extend",
+    "bindings_pending_repair",
     "bindings_repair",
+    "link_refusals_clear",
     "link_request_apply",
     "link_request_refresh",
     "link_request_start",

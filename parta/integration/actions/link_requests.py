@@ -30,7 +30,9 @@ from parta.integration.actions.bindings import (
     ALREADY_OTHER_PROFILE,
     NO_ROLE,
     PLATFORM_ROLES,
+    bindings_repair,
     journal_account_ref,
+    link_refusals_clear,
 )
 from parta.integration.actions.errors import LinkError
 from parta.integration.actions.sync import account_links_on_commit
@@ -97,6 +99,7 @@ def link_request_start(
         raise LinkError(NO_ROLE)
     if Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).exists():
         raise LinkError(ALREADY_OTHER_PROFILE)
+    bindings_repair(config=config, account_id=account_id)  # a linking left pending by a crash
     pending = MessengerLinkRequest.objects.filter(
         account_id=account_id, state=LinkRequestState.PENDING
     ).first()
@@ -223,6 +226,8 @@ def link_request_apply(
             row.state = LinkRequestState.FAILED
         else:
             row.state = LinkRequestState.CONFIRMED
+            # The person linked again: the platform's earlier refusals are asked again by the extension.
+            link_refusals_clear(account_id=row.account_id, actor_id=None, reason="подтверждено в мессенджере")
             account_links_on_commit(account_id=row.account_id, reason="messenger")
             binding_event_record(
                 kind=BindingEventKind.LINKED,

@@ -26,11 +26,12 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from parta.integration.actions.bindings import LIVE, bindings_extend
+from parta.integration.actions.bindings import bindings_extend, live_bindings
 from parta.integration.actions.errors import LinkError
 from parta.integration.conf import Config, NotConfiguredError, config_required
 from parta.integration.models import (
     Binding,
+    LinkRefusal,
     SyncChange,
     SyncChangeKind,
     SyncCursor,
@@ -279,10 +280,14 @@ def account_links_on_commit(*, account_id: int, reason: str) -> None:
 def _links_missing(desired: DesiredSchool) -> list[int]:
     """Accounts in this school's chats (linked, so through another school or role) without a live binding
     here for the role a chat needs: staff for «Учительская» and a chat's admin, parent for a parents'
-    chat, student for the others. A query per 5000 accounts on the (account, state) index."""
+    chat, student for the others. A role the platform refused for good for the account's profile here
+    (``LinkRefusal``, not cleared) counts as done: it is not asked again on every run. A pending binding
+    left by a crash does not count (the extension repairs it). Two queries per 5000 accounts."""
     needs: dict[int, set[frozenset[str]]] = defaultdict(set)
+    subs: dict[int, str] = {}
     for group in desired.groups.values():
         for member in group.members.values():
+            subs[member.account_id] = member.sub
             if member.admin or group.kind == "staff":
                 need = STAFF_BINDINGS
             elif group.kind == "parents":
@@ -293,10 +298,18 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
     bound: dict[int, set[str]] = defaultdict(set)
     ids = sorted(needs)
     for start in range(0, len(ids), 5000):
-        for account_id, role in Binding.objects.filter(
-            account_id__in=ids[start : start + 5000], state__in=LIVE, org_ref=desired.org_ref
-        ).values_list("account_id", "role"):
+        chunk = ids[start : start + 5000]
+        for account_id, role in (
+            live_bindings()
+            .filter(account_id__in=chunk, org_ref=desired.org_ref)
+            .values_list("account_id", "role")
+        ):
             bound[account_id].add(role)
+        for account_id, role, sub in LinkRefusal.objects.filter(
+            account_id__in=chunk, org_ref=desired.org_ref, cleared_at__isnull=True
+        ).values_list("account_id", "role", "profile_sub"):
+            if subs.get(account_id) == sub:
+                bound[account_id].add(role)
     return [a for a in ids if any(not (need & bound[a]) for need in needs[a])]
 
 

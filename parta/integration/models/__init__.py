@@ -1,4 +1,10 @@
-from parta.integration.models.bindings import Binding, BindingEvent, BindingEventKind, BindingState
+from parta.integration.models.bindings import (
+    Binding,
+    BindingEvent,
+    BindingEventKind,
+    BindingState,
+    LinkRefusal,
+)
 from parta.integration.models.ledger import (
     SyncChange,
     SyncChangeKind,
@@ -19,6 +25,7 @@ __all__ = [
     "BindingEvent",
     "BindingEventKind",
     "BindingState",
+    "LinkRefusal",
     "LinkRequestState",
     "MessengerLinkRequest",
     "NewYearNotice",

@@ -79,6 +79,7 @@ class BindingEventKind(models.TextChoices):
     UNLINKED = "unlinked", "отвязан"
     UNLINK_FAILED = "unlink_failed", "платформа недоступна при отвязке"
     REPAIRED = "repaired", "исправлено на платформе"
+    REFUSAL_CLEARED = "refusal_cleared", "отказ платформы снят"
 
 
 class BindingEvent(models.Model):
@@ -110,3 +111,52 @@ class BindingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.account}"
+
+
+class LinkRefusal(models.Model):
+    """The platform refused for good (409 or another 4xx) to link the account's profile in a school.
+
+    Remembered per (account, role, school, profile) so that the automatic extension (the reconcile, the
+    task after a confirmation in the messenger) does not ask again on every run; the «Сферум» section
+    tells the person. Cleared (``cleared_at``) when the person links again through the ID or unlinks, or
+    by the operator in the administration — then the next automatic run tries again.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sferum_link_refusals",
+        verbose_name="учётная запись",
+    )
+    role = models.CharField("роль", max_length=16)
+    org_ref = models.CharField("школа (sourcedId)", max_length=64)
+    school_name = models.CharField("школа", max_length=255, blank=True)
+    profile_sub = models.CharField("учебный профиль (sub)", max_length=64)
+    status = models.PositiveSmallIntegerField("ответ платформы (HTTP)")
+    detail = models.TextField("сообщение платформы", blank=True)
+    created_at = models.DateTimeField("когда", default=timezone.now)
+    cleared_at = models.DateTimeField("снят", null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="кем снят",
+    )
+    clear_reason = models.CharField("почему снят", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "отказ платформы в привязке"
+        verbose_name_plural = "отказы платформы в привязке"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "role", "org_ref", "profile_sub"],
+                condition=Q(cleared_at__isnull=True),
+                name="one_open_link_refusal_per_account_role_school_profile",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} ({self.role}, {self.school_name or self.org_ref}): {self.detail}"

@@ -45,6 +45,8 @@ PARTA_INTEGRATION_PLATFORM_URL = _integration_os.environ.get("PARTA_INTEGRATION_
 PARTA_INTEGRATION_API_URL = _integration_os.environ.get("PARTA_INTEGRATION_API_URL", "")
 PARTA_INTEGRATION_REDIRECT_URI = _integration_os.environ.get("PARTA_INTEGRATION_REDIRECT_URI", "")
 PARTA_INTEGRATION_TIMEOUT = float(_integration_os.environ.get("PARTA_INTEGRATION_TIMEOUT", "5"))
+# A «pending» binding older than this (seconds) was left by a crash; the next attempt repairs it.
+PARTA_INTEGRATION_PENDING_STALE = float(_integration_os.environ.get("PARTA_INTEGRATION_PENDING_STALE", "600"))
 PARTA_INTEGRATION_ID_NAME = "Сферум ID"  # «Привязать учебный профиль {ID name}» (manual 002)
 PARTA_INTEGRATION_PLATFORM_NAME = "Сферум"
 # How accounts link: through the ID (000, 001, 002, 004), confirmed in the messenger (003), or both.
