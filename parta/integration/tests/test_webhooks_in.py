@@ -104,7 +104,7 @@ def test_tampered_body_is_401(client: Client, school_day) -> None:
     assert Binding.objects.get().state == BindingState.ACTIVE
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -3600])
+@pytest.mark.parametrize("skew", [-310, 310, -3600])  # clear of the 300 s edge on a slow machine
 def test_timestamp_outside_five_minutes_is_refused(client: Client, school_day, skew: int) -> None:
     bound(school_day["parent"])
     answer = deliver(client, "link.deleted", {"link_id": 100}, at=time.time() + skew)
