@@ -36,11 +36,23 @@ def bindings_extend_task(account_id: int, reason: str = "messenger") -> int:
     return account_links_complete(account_id=account_id, reason=reason)
 
 
-@task()
-def sync_all_task(deep: bool = False) -> int:
-    """The periodic full reconcile: read the outbox and mark every school dirty — except, unless
-    ``deep``, those unchanged since their last run (``schools_unchanged``)."""
+def _sync_all(*, deep: bool) -> int:
     sync_outbox_pump()
     ids = [s.id for s in schools_all()]
     skip = set() if deep else schools_unchanged(ids)
     return len(sync_mark_dirty(school_ids=[i for i in ids if i not in skip], reason="periodic"))
+
+
+@task()
+def sync_all_task(deep: bool = False) -> int:
+    """The periodic full reconcile: read the outbox and mark every school dirty — except, unless
+    ``deep``, those unchanged since their last run (``schools_unchanged``). Queued every
+    ``PARTA_SYNC_PERIODIC_SECONDS`` by the journal's task workers (``PARTA_PERIODIC_TASKS``)."""
+    return _sync_all(deep=deep)
+
+
+@task()
+def sync_all_deep_task() -> int:
+    """The nightly safety net (``PARTA_SYNC_DEEP_SECONDS``): every school marked, its desired state
+    computed and diffed even when its version says nothing changed."""
+    return _sync_all(deep=True)

@@ -361,3 +361,26 @@ def test_a_run_of_a_killed_worker_is_taken_over_after_its_lease(school: dict[str
     assert sync_school(school_id=s.pk).status == "busy"
     SyncSchool.objects.filter(school_id=s.pk).update(last_run_at=timezone.now() - dt.timedelta(hours=1))
     assert sync_school(school_id=s.pk).status == "ok"
+
+
+def test_the_journal_workers_queue_the_periodic_reconcile_themselves(school: dict[str, Any]) -> None:
+    """No cron: the journal's task workers queue `sync_all` (changed schools) and `sync_all_deep` (every
+    school, the nightly safety net) from PARTA_PERIODIC_TASKS (parta/core/periodic.py)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from parta.core.periodic import periodic_tick
+    from parta.integration.actions.sync import sync_outbox_pump
+    from parta.integration.tasks import sync_all_deep_task, sync_all_task
+
+    s = school["school"]
+    sync_outbox_pump()
+    sync_school(school_id=s.pk)  # in step with the journal
+    assert sorted(periodic_tick(now=timezone.now())) == ["integration.sync_all", "integration.sync_all_deep"]
+    assert {r.task_path for r in DBTaskResult.objects.all()} >= {
+        "parta.integration.tasks.sync_all_task",
+        "parta.integration.tasks.sync_all_deep_task",
+    }
+    assert sync_all_task.call() == 0  # nothing changed since the last run: the school is skipped
+    assert not SyncSchool.objects.get(school_id=s.pk).dirty
+    assert sync_all_deep_task.call() == 1  # the safety net looks at it anyway
+    assert SyncSchool.objects.get(school_id=s.pk).dirty

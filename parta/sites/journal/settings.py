@@ -81,3 +81,17 @@ PARTA_SYNC_HOLD_SHARE = float(_integration_os.environ.get("PARTA_SYNC_HOLD_SHARE
 PARTA_SYNC_HOLD_MIN = int(_integration_os.environ.get("PARTA_SYNC_HOLD_MIN", "500"))
 PARTA_SYNC_BATCH_GROUPS = 500  # groups per groups:sync request (the platform takes up to 5000)
 PARTA_SYNC_BACKOFF = (5, 30, 120, 600, 1800)  # seconds before the 1st, 2nd, … retry of a failed run
+# The periodic full reconcile, queued by the journal's task workers themselves (`parta worker journal`,
+# `make demo`; parta/core/periodic.py, docs/sync.md): every PARTA_SYNC_PERIODIC_SECONDS the outbox is read
+# and every school changed since its last run is reconciled; every PARTA_SYNC_DEEP_SECONDS every school is
+# (the nightly safety net). 0 switches one off — for an operator who runs `parta sync --all` from cron.
+PARTA_PERIODIC_TASKS = {
+    "integration.sync_all": {
+        "task": "parta.integration.tasks.sync_all_task",
+        "every": int(_integration_os.environ.get("PARTA_SYNC_PERIODIC_SECONDS", "600")),
+    },
+    "integration.sync_all_deep": {
+        "task": "parta.integration.tasks.sync_all_deep_task",
+        "every": int(_integration_os.environ.get("PARTA_SYNC_DEEP_SECONDS", "86400")),
+    },
+}
