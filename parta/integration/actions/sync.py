@@ -50,6 +50,7 @@ from parta.integration.platform_api import (
 from parta.integration.sync.account import account_school_plan
 from parta.integration.sync.conferences import (
     DELETE,
+    PUT,
     ConferencePlan,
     conference_plan,
     conferences_applied,
@@ -68,6 +69,9 @@ from parta.journal.public import (
 )
 
 logger = logging.getLogger("parta.integration.sync")
+# Refusals of a conference that say nothing about the conference itself (the journal's token, the rate):
+# the school's run fails and is retried with back-off, as for a platform that does not answer.
+RETRIED_REFUSALS = frozenset({401, 403, 408, 429})
 
 # seconds per step of the school runs in this process (`parta sync --timings`)
 TIMINGS: defaultdict[str, float] = defaultdict(float)
@@ -576,10 +580,12 @@ def _insert_many(
             cursor.execute(f"DROP TABLE {scratch}")
 
 
-def _apply_conferences(api: PlatformClient, plan: SchoolPlan) -> None:
+def _apply_conferences(api: PlatformClient, plan: SchoolPlan) -> dict[str, str]:
     """The conference calls, a few at a time (``PARTA_SYNC_CONFERENCE_WORKERS``: the platform has no batch
     call for them); the answers recorded in the ledger together. The first failure is raised after the
     others have been recorded."""
+
+    refused: dict[str, str] = {}
 
     def call(conference: ConferencePlan) -> ConferencePlan:
         if conference.action == DELETE:
@@ -595,16 +601,28 @@ def _apply_conferences(api: PlatformClient, plan: SchoolPlan) -> None:
     failed: PlatformError | None = None
     done: list[ConferencePlan] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(call, c) for c in plan.conferences]):
+        futures = {pool.submit(call, c): c for c in plan.conferences}
+        for future in as_completed(futures):
             try:
                 done.append(future.result())
+            except PlatformRefusedError as error:
+                conference = futures[future]
+                if conference.action == PUT and error.status not in RETRIED_REFUSALS:
+                    # Refused for good (the platform's 4xx names why): recorded, not a failed run that
+                    # would retry the whole school with back-off for ever.
+                    refused[conference.conf_ref] = f"{error.status}: {error.detail}"[:2000]
+                    done.append(conference)
+                    logger.warning("sync: conference %s refused: %s", conference.conf_ref, error.detail)
+                else:
+                    failed = failed or error
             except PlatformError as error:
                 failed = failed or error
     clock = time.perf_counter()
-    conferences_applied(school_id=plan.school_id, org_ref=plan.org_ref, plans=done)
+    conferences_applied(school_id=plan.school_id, org_ref=plan.org_ref, plans=done, refused=refused)
     TIMINGS["ledger and history writes"] += time.perf_counter() - clock
     if failed is not None:
         raise failed
+    return refused
 
 
 def _claim(school_id: int, *, force: bool) -> tuple[SyncSchool | None, str]:
@@ -699,7 +717,7 @@ def sync_school(
             # after the chats: a conference's participants are its class chat, its organizer a member
             clock = time.perf_counter()
             plan.conferences = conference_plan(desired)
-            _apply_conferences(api, plan)
+            refused = _apply_conferences(api, plan)
             conferences_forget_past(school_id=school_id)
             TIMINGS["lesson conferences (plan + HTTP)"] += time.perf_counter() - clock
     except NotConfiguredError:
@@ -710,6 +728,9 @@ def sync_school(
         f"Готово: чатов изменено {len(plan.groups)}, изменений состава {plan.changes} "
         f"(удалений {plan.removals}), видеоконференций уроков изменено {len(plan.conferences)}."
     )
+    if refused:
+        first = next(iter(refused.values()))
+        message += f" Платформа отказала видеоконференциям: {len(refused)} (например, «{first}»)."
     with transaction.atomic():
         fresh = SyncSchool.objects.select_for_update().get(pk=row.pk)
         fresh.done_seq = max(fresh.done_seq, started_seq)

@@ -173,6 +173,10 @@ class SyncConference(models.Model):
     ends_at = models.DateTimeField("окончание")
     organizer = models.CharField("организатор (sub)", max_length=64, blank=True)
     updated_at = models.DateTimeField("обновлена", default=timezone.now)
+    # The platform's answer when it refused this conference for good (a 4xx): the school's run goes on,
+    # and the conference is asked for again only when the lesson changes or after
+    # PARTA_SYNC_CONFERENCE_RETRY_SECONDS (the reason, e.g. a teacher not linked yet, may be gone).
+    refused = models.TextField("отказ платформы", blank=True)
 
     class Meta:
         verbose_name = "видеоконференция урока (применённое состояние)"

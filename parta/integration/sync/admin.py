@@ -108,8 +108,8 @@ class SyncGroupAdmin(ReadOnly, admin.ModelAdmin[SyncGroup]):
 class SyncConferenceAdmin(ReadOnly, admin.ModelAdmin[SyncConference]):
     """The online lessons' conferences as applied on the platform (docs/sync.md)."""
 
-    list_display = ("title", "starts_at", "ends_at", "group_ref", "org_ref", "updated_at")
-    list_filter = ("starts_at",)
+    list_display = ("title", "starts_at", "ends_at", "group_ref", "org_ref", "updated_at", "refused")
+    list_filter = ("starts_at", ("refused", admin.EmptyFieldListFilter))
     search_fields = ("title", "conf_ref", "group_ref", "org_ref", "=school_id")
     date_hierarchy = "starts_at"
 

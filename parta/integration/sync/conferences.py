@@ -123,11 +123,15 @@ def conference_plan(desired: DesiredSchool, *, since: dt.date | None = None) -> 
         for row in SyncConference.objects.filter(school_id=desired.school_id, ends_at__gte=start)
     }
     plans: list[ConferencePlan] = []
+    retry_before = timezone.now() - dt.timedelta(
+        seconds=int(getattr(settings, "PARTA_SYNC_CONFERENCE_RETRY_SECONDS", 6 * 3600))
+    )
     for conf_ref, conference in wanted.items():
         old = applied.get(conf_ref)
         if (
             old is None
             or (old.group_ref, old.title, old.starts_at, old.ends_at, old.organizer) != conference.key()
+            or (old.refused and old.updated_at < retry_before)
         ):
             plans.append(
                 ConferencePlan(
@@ -146,9 +150,14 @@ def conference_plan(desired: DesiredSchool, *, since: dt.date | None = None) -> 
     return plans
 
 
-def conferences_applied(*, school_id: int, org_ref: str, plans: list[ConferencePlan]) -> None:
+def conferences_applied(
+    *, school_id: int, org_ref: str, plans: list[ConferencePlan], refused: dict[str, str] | None = None
+) -> None:
     """The platform answered these calls: the ledger follows, in one transaction and a fixed number of
-    statements (a crash before it only repeats the idempotent calls next time)."""
+    statements (a crash before it only repeats the idempotent calls next time). ``refused``: the
+    conferences the platform refused for good (conf_ref → its message), kept with the message so they
+    are not asked for again at every run (see :func:`conference_plan`)."""
+    refused = refused or {}
     gone = [p.conf_ref for p in plans if p.action == DELETE]
     put = {p.conf_ref: p.desired for p in plans if p.action == PUT and p.desired is not None}
     now = timezone.now()
@@ -161,6 +170,7 @@ def conferences_applied(*, school_id: int, org_ref: str, plans: list[ConferenceP
         "ends_at",
         "organizer",
         "updated_at",
+        "refused",
     ]
     with transaction.atomic():
         if gone:
@@ -181,7 +191,8 @@ def conferences_applied(*, school_id: int, org_ref: str, plans: list[ConferenceP
                 wanted.starts_at,
                 wanted.ends_at,
             )
-            for name, value in zip(fields, (*values, wanted.organizer, now), strict=True):
+            answer = refused.get(conf_ref, "")
+            for name, value in zip(fields, (*values, wanted.organizer, now, answer), strict=True):
                 setattr(row, name, value)
             rows.append(row)
         SyncConference.objects.bulk_create([r for r in rows if r.pk is None], batch_size=1000)

@@ -31,6 +31,7 @@ class SyncPlatform(fakes.FakePlatform):
     groups: dict[tuple[str, str], Chat] = field(default_factory=dict)
     apply_then_fail: int = 0  # apply the next N groups:sync requests, then answer 500 (a lost answer)
     conferences_made: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # PUT bodies
+    conference_refusal: tuple[int, str] | None = None  # (status, detail) for every conference PUT
 
     def linked(self, org_ref: str) -> set[str]:
         return {link["profile_sub"] for link in self.links.values() if link["org_ref"] == org_ref}
@@ -77,6 +78,9 @@ class SyncPlatform(fakes.FakePlatform):
         if method == "DELETE":
             self.conferences_made.pop(key, None)
             return 204, None
+        if self.conference_refusal is not None:
+            status, detail = self.conference_refusal
+            return status, {"detail": detail}
         group_ref = body.get("group_ref")
         if group_ref and (org_ref, group_ref) not in self.groups:
             return 400, {"detail": f"Группа «{group_ref}» не найдена в этой организации."}

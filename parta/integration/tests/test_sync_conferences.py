@@ -172,3 +172,35 @@ def test_the_administration_lists_the_lessons_conferences(school: dict[str, Any]
     response = client.get("/admin/integration/syncconference/")
     assert response.status_code == 200
     assert "Математика — 5А класс" in response.content.decode()
+
+
+def test_a_conference_refused_for_good_does_not_fail_the_school_nor_repeat_at_every_run(
+    school: dict[str, Any], settings: Any
+) -> None:
+    fake, s, lesson = school["fake"], school["school"], school["lesson"]
+    fake.conference_refusal = (409, "Видеоконференции этой организации отключены.")
+    result = sync_school(school_id=s.pk)
+    assert result.status == "ok"  # the chats are in step; the school is not retried with back-off
+    assert "Платформа отказала видеоконференциям: 1" in result.message
+    assert "отключены" in SyncConference.objects.get().refused
+    assert SyncSchool.objects.get(school_id=s.pk).status == SyncStatus.IDLE
+    sent = len(conference_calls(fake))
+    assert sync_school(school_id=s.pk).status == "ok"
+    assert len(conference_calls(fake)) == sent  # not asked again at every run
+
+    # After PARTA_SYNC_CONFERENCE_RETRY_SECONDS (or when the lesson changes) it is asked again.
+    fake.conference_refusal = None
+    settings.PARTA_SYNC_CONFERENCE_RETRY_SECONDS = 0
+    assert sync_school(school_id=s.pk).status == "ok"
+    assert SyncConference.objects.get().refused == ""
+    assert (s.sourced_id, f"lesson-{lesson.sourced_id}") in fake.conferences_made
+
+
+def test_a_refusal_about_the_journal_not_the_conference_is_retried_with_back_off(
+    school: dict[str, Any],
+) -> None:
+    fake, s = school["fake"], school["school"]
+    fake.conference_refusal = (429, "Слишком много запросов.")
+    assert sync_school(school_id=s.pk).status == "failed"
+    assert SyncSchool.objects.get(school_id=s.pk).status == SyncStatus.FAILED
+    assert not SyncConference.objects.exists()
