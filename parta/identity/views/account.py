@@ -12,6 +12,8 @@ sub-page waits for between its two steps (a code sent, the app's new secret) is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -193,9 +195,9 @@ def phone(request: HttpRequest) -> HttpResponse:
                 return redirect("identity:account-phone")
     code = _own_code(account, _code_id(request, "phone_code"))
     if code is not None and action in {"confirm", "resend"}:
-        return _phone_code_step(request, account, code, action=action, ip=ip)
+        return _pending_code_step(request, account, code, PHONE_CODE, action=action, ip=ip)
     if code is not None:
-        return _phone_code_screen(request, code)
+        return _pending_code_screen(request, code, PHONE_CODE)
     return _page(request, "identity/account_phone.html", {"form": form, "error": error}, status=status)
 
 
@@ -203,49 +205,83 @@ def _own_code(account: Account, code_id: int | None) -> Code | None:
     return Code.objects.filter(pk=code_id or 0, account_id=account.pk).first() if code_id else None
 
 
-def _phone_code_step(
-    request: HttpRequest, account: Account, code: Code, *, action: str, ip: str | None
+@dataclass(frozen=True)
+class _PendingCode:
+    """A code sent to confirm a new phone or e-mail: where it is kept in the session, its screen, and
+    what resends and confirms it (``confirm`` returns the message shown on the account page)."""
+
+    key: str
+    template: str
+    label: str
+    context: Callable[[Code], dict[str, object]]
+    resend: Callable[[Account, str, str | None], Code]
+    confirm: Callable[[Account, Code, str, str | None], str]
+    here: str
+
+
+def _pending_code_step(
+    request: HttpRequest, account: Account, code: Code, step: _PendingCode, *, action: str, ip: str | None
 ) -> HttpResponse:
     if action == "resend":
         try:
-            sent = phone_change_send(account=account, phone=code.target, ip=ip, again=True)
+            sent = step.resend(account, code.target, ip)
         except (AccountError, CodeError) as refused:
-            return _phone_code_screen(request, code, error=str(refused), status=400)
-        _pending_set(request, phone_code=sent.pk)
-        return redirect("identity:account-phone")
-    form = CodeForm(request.POST, label="Введите код", length=code.length)
+            return _pending_code_screen(request, code, step, error=str(refused), status=400)
+        _pending_set(request, **{step.key: sent.pk})
+        return redirect(step.here)
+    form = CodeForm(request.POST, label=step.label, length=code.length)
     if not form.is_valid():
-        return _phone_code_screen(request, code, form=form, status=400)
+        return _pending_code_screen(request, code, step, form=form, status=400)
     try:
-        changed = phone_change_confirm(
-            account=account, code_id=code.pk, value=form.cleaned_data["code"], ip=ip
-        )
+        done = step.confirm(account, code, form.cleaned_data["code"], ip)
     except (AccountError, CodeError) as refused:
         code.refresh_from_db()
-        return _phone_code_screen(request, code, error=str(refused), status=400)
-    _pending_set(request, phone_code=None)
-    messages.success(request, f"Номер изменён. Теперь входите по номеру {phone_display(changed)}.")
+        return _pending_code_screen(request, code, step, error=str(refused), status=400)
+    _pending_set(request, **{step.key: None})
+    messages.success(request, done)
     return redirect("identity:account")
 
 
-def _phone_code_screen(
-    request: HttpRequest, code: Code, *, form: CodeForm | None = None, error: str = "", status: int = 200
+def _pending_code_screen(
+    request: HttpRequest,
+    code: Code,
+    step: _PendingCode,
+    *,
+    form: CodeForm | None = None,
+    error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     dead = code_dead_message(code)
     wait = code_resend_seconds(code)
     return _page(
         request,
-        "identity/account_phone_code.html",
+        step.template,
         {
-            "form": form or CodeForm(label="Введите код", length=code.length),
+            "form": form or CodeForm(label=step.label, length=code.length),
             "error": error or dead,
             "has_code": not dead,
-            "phone": phone_display(code.target),
+            **step.context(code),
             "wait": wait,
             "wait_clock": limits.clock(wait),
         },
         status=status,
     )
+
+
+def _phone_changed(account: Account, code: Code, value: str, ip: str | None) -> str:
+    changed = phone_change_confirm(account=account, code_id=code.pk, value=value, ip=ip)
+    return f"Номер изменён. Теперь входите по номеру {phone_display(changed)}."
+
+
+PHONE_CODE = _PendingCode(
+    key="phone_code",
+    template="identity/account_phone_code.html",
+    label="Введите код",
+    context=lambda code: {"phone": phone_display(code.target)},
+    resend=lambda account, target, ip: phone_change_send(account=account, phone=target, ip=ip, again=True),
+    confirm=_phone_changed,
+    here="identity:account-phone",
+)
 
 
 # --- Пароль -----------------------------------------------------------------------------------------------
@@ -395,53 +431,26 @@ def email(request: HttpRequest) -> HttpResponse:
                 return redirect("identity:account-email")
     code = _own_code(account, _code_id(request, "email_code"))
     if code is not None and action in {"confirm", "resend"}:
-        return _email_code_step(request, account, code, action=action, ip=ip)
+        return _pending_code_step(request, account, code, EMAIL_CODE, action=action, ip=ip)
     if code is not None:
-        return _email_code_screen(request, code)
+        return _pending_code_screen(request, code, EMAIL_CODE)
     return _page(request, "identity/account_email.html", {"form": form, "error": error}, status=status)
 
 
-def _email_code_step(
-    request: HttpRequest, account: Account, code: Code, *, action: str, ip: str | None
-) -> HttpResponse:
-    if action == "resend":
-        try:
-            sent = email_add_send(account=account, email=code.target, ip=ip, again=True)
-        except (AccountError, CodeError) as refused:
-            return _email_code_screen(request, code, error=str(refused), status=400)
-        _pending_set(request, email_code=sent.pk)
-        return redirect("identity:account-email")
-    form = CodeForm(request.POST, label="Код из письма", length=code.length)
-    if not form.is_valid():
-        return _email_code_screen(request, code, form=form, status=400)
-    try:
-        email_confirm(account=account, code_id=code.pk, value=form.cleaned_data["code"], ip=ip)
-    except (AccountError, CodeError) as refused:
-        code.refresh_from_db()
-        return _email_code_screen(request, code, error=str(refused), status=400)
-    _pending_set(request, email_code=None)
-    messages.success(request, "Почта подтверждена. На неё можно будет получить код, если вы забудете пароль.")
-    return redirect("identity:account")
+def _email_confirmed(account: Account, code: Code, value: str, ip: str | None) -> str:
+    email_confirm(account=account, code_id=code.pk, value=value, ip=ip)
+    return "Почта подтверждена. На неё можно будет получить код, если вы забудете пароль."
 
 
-def _email_code_screen(
-    request: HttpRequest, code: Code, *, form: CodeForm | None = None, error: str = "", status: int = 200
-) -> HttpResponse:
-    dead = code_dead_message(code)
-    wait = code_resend_seconds(code)
-    return _page(
-        request,
-        "identity/account_email_code.html",
-        {
-            "form": form or CodeForm(label="Код из письма", length=code.length),
-            "error": error or dead,
-            "has_code": not dead,
-            "email": code.target,
-            "wait": wait,
-            "wait_clock": limits.clock(wait),
-        },
-        status=status,
-    )
+EMAIL_CODE = _PendingCode(
+    key="email_code",
+    template="identity/account_email_code.html",
+    label="Код из письма",
+    context=lambda code: {"email": code.target},
+    resend=lambda account, target, ip: email_add_send(account=account, email=target, ip=ip, again=True),
+    confirm=_email_confirmed,
+    here="identity:account-email",
+)
 
 
 @never_cache

@@ -11,6 +11,8 @@ later step opened early leads back to the step the attempt is at.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -181,31 +183,106 @@ def _start_screen(
 # --- «Код подтверждения» ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _CodeStep:
+    """A step that confirms a code the attempt sent (the SMS to the phone, the e-mail's): its screen,
+    where its code and its resend timer come from, and what confirms and resends it."""
+
+    phase: str
+    method: str
+    template: str
+    label: str
+    code: Callable[[Recovery], Code | None]
+    timer_code: Callable[[Recovery], Code | None]
+    context: Callable[[Recovery], dict[str, object]]
+    confirm: Callable[..., object]
+    send: Callable[..., object]
+    done: str
+    here: str
+
+
 def _code_screen(
     request: HttpRequest,
     flow: SigninFlow,
     recovery: Recovery,
+    step: _CodeStep,
     *,
     form: CodeForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    code = recovery.phone_code
-    latest = queries.code_latest(target=recovery.phone, purpose=CodePurpose.RECOVERY, channel="sms")
+    code = step.code(recovery)
+    timer_code = step.timer_code(recovery)
     dead = code_dead_message(code) if code else ""
     return screen(
         request,
-        "identity/recovery_code.html",
+        step.template,
         {
-            "form": form or CodeForm(label="Введите код", length=code.length if code else 6),
+            "form": form or CodeForm(label=step.label, length=code.length if code else 6),
             "error": error or dead,
             "has_code": code is not None and not dead,
-            "phone": phone_display(recovery.phone),
-            **_timer(code_resend_seconds(latest) if latest else 0),
+            **step.context(recovery),
+            **_timer(code_resend_seconds(timer_code) if timer_code else 0),
         },
         flow=flow,
         status=status,
     )
+
+
+def _code_step(request: HttpRequest, step: _CodeStep) -> HttpResponse:
+    """GET shows the step; POST checks the code and goes on to ``step.done``."""
+    flow, recovery, elsewhere = _open(request, step.phase, method=step.method)
+    if elsewhere:
+        return elsewhere
+    assert recovery is not None
+    notice = flow.take_notice(request)
+    sent = step.code(recovery)
+    if request.method == "GET" or sent is None:
+        return _code_screen(request, flow, recovery, step, error=notice)
+    form = CodeForm(request.POST, label=step.label, length=sent.length)
+    if not form.is_valid():
+        return _code_screen(request, flow, recovery, step, form=form, status=400)
+    try:
+        step.confirm(recovery=recovery, value=form.cleaned_data["code"], ip=limits.client_ip(request))
+    except RecoveryError as refused:
+        return _back(recovery, refused, request)
+    except CodeError as refused:
+        recovery.refresh_from_db()
+        return _code_screen(request, flow, recovery, step, error=str(refused), status=400)
+    return redirect(step.done)
+
+
+def _code_resend(request: HttpRequest, step: _CodeStep) -> HttpResponse:
+    """A new code once the step's timer has run out (the server refuses earlier, with the wait)."""
+    flow, recovery, elsewhere = _open(request, step.phase, method=step.method)
+    if elsewhere:
+        return elsewhere
+    assert recovery is not None
+    try:
+        step.send(recovery=recovery, ip=limits.client_ip(request), again=True)
+    except RecoveryError as refused:
+        return _back(recovery, refused, request)
+    except CodeError as refused:
+        flow.notice = str(refused)
+        flow.save(request)
+    return redirect(step.here)
+
+
+SMS_STEP = _CodeStep(
+    phase="code",
+    method="",
+    template="identity/recovery_code.html",
+    label="Введите код",
+    code=lambda recovery: recovery.phone_code,
+    timer_code=lambda recovery: queries.code_latest(
+        target=recovery.phone, purpose=CodePurpose.RECOVERY, channel="sms"
+    ),
+    context=lambda recovery: {"phone": phone_display(recovery.phone)},
+    confirm=recovery_code_confirm,
+    send=recovery_code_send,
+    done="identity:recovery-account",
+    here="identity:recovery-code",
+)
 
 
 @never_cache
@@ -213,26 +290,7 @@ def _code_screen(
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def code(request: HttpRequest) -> HttpResponse:
-    flow, recovery, elsewhere = _open(request, "code")
-    if elsewhere:
-        return elsewhere
-    assert recovery is not None
-    notice = flow.take_notice(request)
-    if request.method == "GET" or recovery.phone_code is None:
-        return _code_screen(request, flow, recovery, error=notice)
-    form = CodeForm(request.POST, label="Введите код", length=recovery.phone_code.length)
-    if not form.is_valid():
-        return _code_screen(request, flow, recovery, form=form, status=400)
-    try:
-        recovery_code_confirm(
-            recovery=recovery, value=form.cleaned_data["code"], ip=limits.client_ip(request)
-        )
-    except RecoveryError as refused:
-        return _back(recovery, refused, request)
-    except CodeError as refused:
-        recovery.refresh_from_db()
-        return _code_screen(request, flow, recovery, error=str(refused), status=400)
-    return redirect("identity:recovery-account")
+    return _code_step(request, SMS_STEP)
 
 
 @never_cache
@@ -240,18 +298,7 @@ def code(request: HttpRequest) -> HttpResponse:
 @require_POST
 def code_resend(request: HttpRequest) -> HttpResponse:
     """«Отправить SMS» once the timer has run out (the server refuses earlier)."""
-    flow, recovery, elsewhere = _open(request, "code")
-    if elsewhere:
-        return elsewhere
-    assert recovery is not None
-    try:
-        recovery_code_send(recovery=recovery, ip=limits.client_ip(request), again=True)
-    except RecoveryError as refused:
-        return _back(recovery, refused, request)
-    except CodeError as refused:
-        flow.notice = str(refused)
-        flow.save(request)
-    return redirect("identity:recovery-code")
+    return _code_resend(request, SMS_STEP)
 
 
 # --- «Проверка аккаунта» ------------------------------------------------------------------------------
@@ -396,31 +443,24 @@ def totp(request: HttpRequest) -> HttpResponse:
 # --- the letter ---------------------------------------------------------------------------------------------
 
 
-def _email_screen(
-    request: HttpRequest,
-    flow: SigninFlow,
-    recovery: Recovery,
-    *,
-    form: CodeForm | None = None,
-    error: str = "",
-    status: int = 200,
-) -> HttpResponse:
+def _masked_email(recovery: Recovery) -> dict[str, object]:
     assert recovery.account is not None
-    code: Code | None = recovery.email_code
-    dead = code_dead_message(code) if code else ""
-    return screen(
-        request,
-        "identity/recovery_email.html",
-        {
-            "form": form or CodeForm(label="Код из письма", length=code.length if code else 6),
-            "error": error or dead,
-            "has_code": code is not None and not dead,
-            "masked_email": queries.email_mask(recovery.account.email),
-            **_timer(code_resend_seconds(code) if code else 0),
-        },
-        flow=flow,
-        status=status,
-    )
+    return {"masked_email": queries.email_mask(recovery.account.email)}
+
+
+EMAIL_STEP = _CodeStep(
+    phase="prove",
+    method=RecoveryMethod.EMAIL,
+    template="identity/recovery_email.html",
+    label="Код из письма",
+    code=lambda recovery: recovery.email_code,
+    timer_code=lambda recovery: recovery.email_code,
+    context=_masked_email,
+    confirm=recovery_email_confirm,
+    send=recovery_email_send,
+    done="identity:recovery-password",
+    here="identity:recovery-email",
+)
 
 
 @never_cache
@@ -429,26 +469,7 @@ def _email_screen(
 @require_http_methods(["GET", "POST"])
 def email(request: HttpRequest) -> HttpResponse:
     """«Введите код из письма» — «Мы отправили код на почту ka***@mail.ru»."""
-    flow, recovery, elsewhere = _open(request, "prove", method=RecoveryMethod.EMAIL)
-    if elsewhere:
-        return elsewhere
-    assert recovery is not None
-    notice = flow.take_notice(request)
-    if request.method == "GET" or recovery.email_code is None:
-        return _email_screen(request, flow, recovery, error=notice)
-    form = CodeForm(request.POST, label="Код из письма", length=recovery.email_code.length)
-    if not form.is_valid():
-        return _email_screen(request, flow, recovery, form=form, status=400)
-    try:
-        recovery_email_confirm(
-            recovery=recovery, value=form.cleaned_data["code"], ip=limits.client_ip(request)
-        )
-    except RecoveryError as refused:
-        return _back(recovery, refused, request)
-    except CodeError as refused:
-        recovery.refresh_from_db()
-        return _email_screen(request, flow, recovery, error=str(refused), status=400)
-    return redirect("identity:recovery-password")
+    return _code_step(request, EMAIL_STEP)
 
 
 @never_cache
@@ -456,18 +477,7 @@ def email(request: HttpRequest) -> HttpResponse:
 @require_POST
 def email_resend(request: HttpRequest) -> HttpResponse:
     """«Отправить код повторно» once its timer (4:51 and down) has run out."""
-    flow, recovery, elsewhere = _open(request, "prove", method=RecoveryMethod.EMAIL)
-    if elsewhere:
-        return elsewhere
-    assert recovery is not None
-    try:
-        recovery_email_send(recovery=recovery, ip=limits.client_ip(request), again=True)
-    except RecoveryError as refused:
-        return _back(recovery, refused, request)
-    except CodeError as refused:
-        flow.notice = str(refused)
-        flow.save(request)
-    return redirect("identity:recovery-email")
+    return _code_resend(request, EMAIL_STEP)
 
 
 # --- trusted friends ------------------------------------------------------------------------------------
