@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,51 @@ def school_ids_by_ref(*, refs: list[str]) -> dict[str, int]:
     return dict(School.objects.filter(sourced_id__in=refs).values_list("sourced_id", "pk"))
 
 
+def _chat_classes(classes: QuerySet[Any]) -> tuple[ChatClass, ...]:
+    """These classes (a queryset of SchoolClass) as the chats see them, with their class teacher."""
+    return tuple(
+        ChatClass(
+            id=pk,
+            cohort_ref=cohort_ref,
+            title=f"{grade}{letter}",
+            class_teacher_person_id=teacher_id,
+            class_teacher_account_id=account_id if active else None,
+        )
+        for pk, cohort_ref, grade, letter, teacher_id, account_id, active in classes.order_by(
+            "grade", "letter"
+        ).values_list(
+            "pk",
+            "cohort__sourced_id",
+            "grade",
+            "letter",
+            "class_teacher_id",
+            "class_teacher__account__id",
+            "class_teacher__account__is_active",
+        )
+    )
+
+
+def _chat_teaching(assignments: QuerySet[Any]) -> tuple[ChatTeaching, ...]:
+    """These teaching assignments (a queryset of TeachingAssignment) as the subject chats see them."""
+    return tuple(
+        ChatTeaching(
+            class_id=class_id,
+            subject_ref=subject_ref,
+            subject_name=subject_name,
+            teacher_person_id=teacher_id,
+            teacher_account_id=account_id if active else None,
+        )
+        for class_id, subject_ref, subject_name, teacher_id, account_id, active in assignments.values_list(
+            "school_class_id",
+            "subject__sourced_id",
+            "subject__name",
+            "teacher_id",
+            "teacher__account__id",
+            "teacher__account__is_active",
+        )
+    )
+
+
 def school_roster(*, school_id: int) -> SchoolRoster | None:
     """The people of one school's chats in the current school year: six queries whatever its size.
 
@@ -326,28 +374,7 @@ def school_roster(*, school_id: int) -> SchoolRoster | None:
     )
     if year is None:
         return SchoolRoster(school_id, school["sourced_id"], school["name"], None, "", (), staff, (), (), ())
-    classes = tuple(
-        ChatClass(
-            id=pk,
-            cohort_ref=cohort_ref,
-            title=f"{grade}{letter}",
-            class_teacher_person_id=teacher_id,
-            class_teacher_account_id=account_id if active else None,
-        )
-        for pk, cohort_ref, grade, letter, teacher_id, account_id, active in SchoolClass.objects.filter(
-            school_id=school_id, year_id=year["pk"]
-        )
-        .order_by("grade", "letter")
-        .values_list(
-            "pk",
-            "cohort__sourced_id",
-            "grade",
-            "letter",
-            "class_teacher_id",
-            "class_teacher__account__id",
-            "class_teacher__account__is_active",
-        )
-    )
+    classes = _chat_classes(SchoolClass.objects.filter(school_id=school_id, year_id=year["pk"]))
     open_enrolments = Enrolment.objects.filter(
         school_class__school_id=school_id, school_class__year_id=year["pk"], ends_on__isnull=True
     )
@@ -368,26 +395,8 @@ def school_roster(*, school_id: int) -> SchoolRoster | None:
         ).distinct()
         if account_id is not None and active
     )
-    teaching = tuple(
-        ChatTeaching(
-            class_id=class_id,
-            subject_ref=subject_ref,
-            subject_name=subject_name,
-            teacher_person_id=teacher_id,
-            teacher_account_id=account_id if active else None,
-        )
-        for class_id, subject_ref, subject_name, teacher_id, account_id, active in (
-            TeachingAssignment.objects.filter(
-                school_class__school_id=school_id, school_class__year_id=year["pk"]
-            ).values_list(
-                "school_class_id",
-                "subject__sourced_id",
-                "subject__name",
-                "teacher_id",
-                "teacher__account__id",
-                "teacher__account__is_active",
-            )
-        )
+    teaching = _chat_teaching(
+        TeachingAssignment.objects.filter(school_class__school_id=school_id, school_class__year_id=year["pk"])
     )
     return SchoolRoster(
         school_id=school_id,
@@ -591,47 +600,8 @@ def account_roster(*, school_id: int, account_id: int) -> SchoolRoster | None:
             "school_class_id", flat=True
         )
     )
-    classes = tuple(
-        ChatClass(
-            id=pk,
-            cohort_ref=cohort_ref,
-            title=f"{grade}{letter}",
-            class_teacher_person_id=teacher_id,
-            class_teacher_account_id=teacher_account if active else None,
-        )
-        for pk, cohort_ref, grade, letter, teacher_id, teacher_account, active in SchoolClass.objects.filter(
-            pk__in=sorted(class_ids)
-        )
-        .order_by("grade", "letter")
-        .values_list(
-            "pk",
-            "cohort__sourced_id",
-            "grade",
-            "letter",
-            "class_teacher_id",
-            "class_teacher__account__id",
-            "class_teacher__account__is_active",
-        )
-    )
-    teaching = tuple(
-        ChatTeaching(
-            class_id=class_id,
-            subject_ref=subject_ref,
-            subject_name=subject_name,
-            teacher_person_id=teacher_id,
-            teacher_account_id=teacher_account if active else None,
-        )
-        for class_id, subject_ref, subject_name, teacher_id, teacher_account, active in (
-            TeachingAssignment.objects.filter(school_class_id__in=sorted(class_ids)).values_list(
-                "school_class_id",
-                "subject__sourced_id",
-                "subject__name",
-                "teacher_id",
-                "teacher__account__id",
-                "teacher__account__is_active",
-            )
-        )
-    )
+    classes = _chat_classes(SchoolClass.objects.filter(pk__in=sorted(class_ids)))
+    teaching = _chat_teaching(TeachingAssignment.objects.filter(school_class_id__in=sorted(class_ids)))
     return SchoolRoster(
         school_id=school_id,
         school_ref=school["sourced_id"],
