@@ -26,15 +26,14 @@ import argparse
 import hashlib
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+from _server import free_port, start_platform, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/parta_api_bench"
@@ -121,12 +120,6 @@ def setup(people: int) -> tuple[str, list[str]]:
     return org.ref, [str(p.sub) for p in profiles]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def server_cpu(pid: int) -> float:
     """CPU seconds (user + system) the server process has used so far: its Python, not PostgreSQL's
     work for it. Includes the real-time events it is still sending for the batch before."""
@@ -175,32 +168,9 @@ def main() -> None:
     )
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "parta.sites.platform.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server = start_platform(env, port=port)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
         url = f"{base}/api/v1/orgs/{org_ref}/groups:sync"
         n, g, size = len(subs), options.groups, options.size
 
@@ -275,8 +245,7 @@ def main() -> None:
                 f"— goal {GOAL:,}: {'met' if statistics.median(rates) >= GOAL else 'NOT met'} (median)"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 if __name__ == "__main__":

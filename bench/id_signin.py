@@ -39,7 +39,6 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import requests
+from _server import free_port, start_platform, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Correct-horse-9"  # noqa: S105 -- the benchmark accounts' password
@@ -129,12 +129,6 @@ def latest_code(number: str) -> str:
     if not code:
         raise SystemExit(f"Код для {number} не найден в dev outbox.")
     return code
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Browser:
@@ -347,19 +341,6 @@ def argon2_alone(params: str, *, cpu: int | None, count: int = 30) -> tuple[floa
     return float(best), float(median)
 
 
-def wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit(f"Сервер завершился с кодом {server.returncode}.")
-        try:
-            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or too slow on a busy machine
-            pass
-        time.sleep(0.2)
-    raise SystemExit("Сервер не ответил за 60 с.")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--database-url", default="", help="PostgreSQL; без него — SQLite во временной папке")
@@ -407,29 +388,14 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env["PARTA_OIDC_ISSUER"] = f"{base}/id"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "parta.sites.platform.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
     cpus = os.cpu_count() or 1
     pinned = shutil.which("taskset") is not None and cpus > 1
     if pinned:
-        command = ["taskset", "-c", str(options.server_cpu), *command]
         os.sched_setaffinity(0, set(range(cpus)) - {options.server_cpu})
     argon2_best, argon2_median = argon2_alone(params, cpu=options.server_cpu if pinned else None)
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
     load_before = os.getloadavg()
+    server = start_platform(env, port=port, cpu=options.server_cpu if pinned else None)
     try:
-        wait_for(base, server)
         for _ in range(20):  # warm-up: templates, connections, the JWKS key
             Browser(base).get("/id/")
         cpu_before = cpu_seconds(server.pid)
@@ -439,11 +405,7 @@ def main() -> None:
         cpu = cpu_seconds(server.pid) - cpu_before
         timed = steps(base, samples=options.samples)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(var, ignore_errors=True)
     load_after = os.getloadavg()
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from _server import free_port, start_platform, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -136,12 +136,6 @@ def recreate(name: str) -> None:
 def exists(name: str) -> bool:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def year_rollover(*, command: list[str], env: dict[str, str], journal_url: str) -> str:
@@ -284,33 +278,8 @@ def main() -> None:
     )
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "parta.sites.platform.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server = start_platform(env, port=port)
     try:
-        import requests
-
-        for _ in range(300):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
         journal_env = dict(
             os.environ,
             PARTA_LOG_LEVEL="ERROR",
@@ -388,8 +357,7 @@ def main() -> None:
             f"{fast} | rollover {rollover} | {groups:,} chats, {members:,} members |"
         )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 if __name__ == "__main__":

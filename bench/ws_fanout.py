@@ -29,10 +29,7 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +37,7 @@ from typing import Any
 
 import httpx
 import websockets
+from _server import free_port, start_platform, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/parta_ws_bench"
@@ -122,12 +120,6 @@ def setup(members: int, sockets: int) -> Prepared:
         browser.force_login(account)
         keys.append(browser.cookies[cookie].value)
     return chat.pk, keys[:-1], keys[-1], cookie, settings.CSRF_COOKIE_NAME
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -222,44 +214,16 @@ def run_layer(layer: str, options: argparse.Namespace, prepared: Prepared) -> st
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH", "")]))
         env["DJANGO_SETTINGS_MODULE"] = "ws_bench_pubsub_settings"
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "parta.sites.platform.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server = start_platform(env, port=port)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
         load = os.getloadavg()[0]
         started = time.perf_counter()
         samples, missing = asyncio.run(measure(base, prepared, options.messages))
         wall = time.perf_counter() - started
         load_after = os.getloadavg()[0]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # still closing sockets: no need to wait for it
-            server.kill()
-            server.wait()
+        stop(server)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
     p50, p95, p99 = (percentile(samples, q) for q in (0.5, 0.95, 0.99))
