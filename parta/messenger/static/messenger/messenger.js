@@ -287,6 +287,7 @@
   let attempt = 0;
   let retryTimer = null;
   let pingTimer = null;
+  let silenceTimer = null;
   let bannerTimer = null;
 
   function online(yes) {
@@ -308,26 +309,52 @@
       const chats = {};
       if (live && !removed) chats[chatId] = lastId();
       ws.send(JSON.stringify({ type: "subscribe", chats, since }));
+      // A connection that died without a word (a Wi-Fi switch, a sleeping laptop) is noticed by its
+      // silence: a ping every 25 s, and no answer within 10 s means the socket is given up.
       clearInterval(pingTimer);
-      pingTimer = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
+      pingTimer = setInterval(() => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        ws.send('{"type":"ping"}');
+        clearTimeout(silenceTimer);
+        silenceTimer = setTimeout(() => { if (socket === ws) { abandon(); retry(); } }, 10000);
+      }, 25000);
     });
     ws.addEventListener("message", (event) => {
+      clearTimeout(silenceTimer);
       try { handle(JSON.parse(event.data)); } catch (error) { /* a malformed frame is ignored */ }
     });
     ws.addEventListener("close", (event) => {
-      if (socket === ws) socket = null;
-      body.dataset.socket = "closed";
-      clearInterval(pingTimer);
-      online(false);
+      if (socket !== ws) return; // already given up (offline, silent): its late close changes nothing
+      abandon();
       if (event.code === 4401 || event.code === 4403) return; // signed out: the next page load says so
-      const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
-      attempt = Math.min(attempt + 1, 6);
-      retryTimer = setTimeout(connect, delay);
+      retry();
     });
   }
 
+  // Gives the socket up at once: the close handshake of a dead network can take a long time, and the
+  // page must say it is offline (and not count on that socket) from the moment it knows.
+  function abandon() {
+    const ws = socket;
+    socket = null;
+    body.dataset.socket = "closed";
+    clearInterval(pingTimer);
+    clearTimeout(silenceTimer);
+    online(false);
+    if (ws && ws.readyState !== WebSocket.CLOSED) ws.close();
+  }
+
+  function retry() {
+    clearTimeout(retryTimer);
+    const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    attempt = Math.min(attempt + 1, 6);
+    retryTimer = setTimeout(connect, delay);
+  }
+
   function disconnect() {
-    if (socket) socket.close();
+    // Offline: no retries until the browser says it is online again (the "online" event reconnects).
+    clearTimeout(retryTimer);
+    if (socket) abandon();
+    else online(false);
   }
 
   function handle(event) {
