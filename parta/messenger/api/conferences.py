@@ -1,4 +1,5 @@
-"""Video conferences: ``PUT``/``DELETE /orgs/{org_ref}/conferences/{conf_ref}`` and a profile's list,
+"""Video conferences: ``PUT``/``DELETE /orgs/{org_ref}/conferences/{conf_ref}``, many at once with
+``POST /orgs/{org_ref}/conferences:sync`` (a school's online lessons), and a profile's list,
 ``GET /profiles/{sub}/conferences`` (the journal's «Видеоконференции» tab, manual 003)."""
 
 from __future__ import annotations
@@ -11,17 +12,24 @@ from django.conf import settings
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from parta.messenger.actions.conferences import conference_delete, conference_put
+from parta.messenger.actions.conferences import (
+    ConferenceSpec,
+    conference_delete,
+    conference_put,
+    conferences_sync,
+)
 from parta.messenger.actions.link_requests import OrganizationNotFoundError
 from parta.messenger.api.auth import client_of
 from parta.messenger.api.errors import ErrorOut, NotFoundError, ValidationErrorOut
 from parta.messenger.api.fields import Text
+from parta.messenger.api.lookups import organization_of
 from parta.messenger.models import Conference, Link
 from parta.messenger.queries_conferences import ConferenceRow, conferences_of
 
 router = Router(tags=["Видеоконференции"])
 
 Kind = Literal["lesson", "meeting", "other"]
+MAX_CONFERENCES = 1000
 
 
 class ConferenceIn(Schema):
@@ -100,6 +108,60 @@ def conference_upsert(
     except OrganizationNotFoundError:
         raise NotFoundError(f"Организация «{org_ref}» не зарегистрирована этим журналом.") from None
     return Status(201 if created else 200, _out(request, conference))
+
+
+class ConferenceItemIn(ConferenceIn):
+    conf_ref: Text = Field(..., min_length=1, max_length=200, pattern=r"\S")
+
+
+class ConferencesSyncIn(Schema):
+    put: list[ConferenceItemIn] = Field(
+        default_factory=list, max_length=MAX_CONFERENCES, description="Создать или изменить."
+    )
+    delete: list[Text] = Field(
+        default_factory=list,
+        max_length=MAX_CONFERENCES,
+        description="conf_ref видеоконференций, которые удалить.",
+    )
+
+
+class ConferenceResultOut(Schema):
+    conf_ref: str
+    status: Literal["created", "updated", "unchanged", "deleted", "absent", "refused"]
+    error: str = Field("", description="Почему видеоконференция не создана (refused); остальные применены.")
+
+
+class ConferencesSyncOut(Schema):
+    results: list[ConferenceResultOut]
+
+
+@router.post(
+    "/orgs/{org_ref}/conferences:sync",
+    response={200: ConferencesSyncOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    summary="Создать, изменить и удалить много видеоконференций сразу",
+)
+def conferences_sync_post(request: Any, org_ref: Text, payload: ConferencesSyncIn) -> ConferencesSyncOut:
+    """Set-wise and idempotent (the same batch twice answers ``unchanged`` and ``absent``). One result per
+    item, those of ``put`` first, in order; a conference that cannot be made is ``refused`` with its
+    reason, and the rest are applied."""
+    organization = organization_of(request, org_ref)
+    specs = [
+        ConferenceSpec(
+            conf_ref=item.conf_ref,
+            title=item.title,
+            kind=item.kind,
+            starts_at=item.start,
+            ends_at=item.end,
+            group_ref=item.group_ref,
+            participants=tuple(str(sub) for sub in item.participants),
+            organizer=str(item.organizer) if item.organizer else None,
+        )
+        for item in payload.put
+    ]
+    outcomes = conferences_sync(organization=organization, put=specs, delete=payload.delete)
+    return ConferencesSyncOut(
+        results=[ConferenceResultOut(conf_ref=o.conf_ref, status=o.status, error=o.error) for o in outcomes]  # type: ignore[arg-type]
+    )
 
 
 @router.delete(

@@ -242,3 +242,80 @@ def test_api_plans_lists_and_deletes_a_conference(bars: Journal, clock: Any, set
     assert bars.delete("/orgs/school-1/conferences/lesson-1").status_code == 204
     assert bars.delete("/orgs/school-1/conferences/lesson-1").status_code == 204
     assert bars.get(f"/profiles/{student.sub}/conferences").json() == []
+
+
+def test_a_batch_plans_moves_refuses_and_deletes_many_conferences_at_once(
+    bars: Journal, django_assert_max_num_queries: Any
+) -> None:
+    teacher, student, parent = (factories.profile(first=name) for name in ("Анна", "Артём", "Елена"))
+    bars.link(teacher, "school-1", "t-1", "teacher")
+    bars.link(student, "school-1", "s-1", "student")
+    outsider = factories.profile(first="Ольга")  # in no organization of this journal
+    start = soon()
+
+    def lesson(number: int, **change: Any) -> dict[str, Any]:
+        begins = start + dt.timedelta(days=number)
+        return {
+            "conf_ref": f"lesson-{number}",
+            "title": f"Алгебра, урок {number}",
+            "start": begins.isoformat(),
+            "end": (begins + dt.timedelta(minutes=45)).isoformat(),
+            "participants": [str(student.sub)],
+            "organizer": str(teacher.sub),
+            **change,
+        }
+
+    put = [lesson(n) for n in range(1, 41)]
+    put.append(lesson(41, participants=[str(outsider.sub)]))
+    put.append(lesson(42, end=put[0]["start"]))
+    put.append(lesson(43, group_ref="no-such-group"))
+    put.append(lesson(1, title="Повтор"))
+    # Forty conferences in a fixed number of statements, not forty times as many.
+    with django_assert_max_num_queries(20):
+        answer = bars.post("/orgs/school-1/conferences:sync", {"put": put, "delete": ["never-made"]})
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert [r["status"] for r in results[:40]] == ["created"] * 40
+    assert [(r["conf_ref"], r["status"]) for r in results[40:]] == [
+        ("lesson-41", "refused"),
+        ("lesson-42", "refused"),
+        ("lesson-43", "refused"),
+        ("lesson-1", "refused"),
+        ("never-made", "absent"),
+    ]
+    assert "1 из указанных профилей в неё не входят" in results[40]["error"]
+    assert results[41]["error"] == "Окончание видеоконференции должно быть позже её начала."
+    assert results[42]["error"] == "Группа «no-such-group» не найдена в этой организации."
+    assert results[43]["error"] == "Видеоконференция повторяется в пакете."
+    assert Conference.objects.count() == 40
+    assert ConferenceParticipant.objects.count() == 40
+    assert [c["conf_ref"] for c in bars.get(f"/profiles/{student.sub}/conferences").json()][:2] == [
+        "lesson-1",
+        "lesson-2",
+    ]
+
+    # The same batch again changes nothing; a moved lesson and a new participant are updates.
+    again = bars.post("/orgs/school-1/conferences:sync", {"put": put[:40]}).json()["results"]
+    assert {r["status"] for r in again} == {"unchanged"}
+    moved = lesson(
+        2,
+        start=(start + dt.timedelta(days=9)).isoformat(),
+        end=(start + dt.timedelta(days=9, hours=1)).isoformat(),
+    )
+    bars.link(parent, "school-1", "p-1", "parent")
+    joined = lesson(3, participants=[str(student.sub), str(parent.sub)])
+    answer = bars.post(
+        "/orgs/school-1/conferences:sync", {"put": [moved, joined], "delete": ["lesson-4", "lesson-4"]}
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["updated", "updated", "deleted", "deleted"]
+    assert Conference.objects.get(ref="lesson-2").starts_at == start + dt.timedelta(days=9)
+    assert set(
+        ConferenceParticipant.objects.filter(conference__ref="lesson-3").values_list("profile_id", flat=True)
+    ) == {student.pk, parent.pk}
+    assert not Conference.objects.filter(ref="lesson-4").exists()
+
+    # Another journal cannot touch them; a malformed batch is refused whole, naming the field.
+    assert journal("МЭШ").post("/orgs/school-1/conferences:sync", {"delete": ["lesson-1"]}).status_code == 404
+    bad = bars.post("/orgs/school-1/conferences:sync", {"put": [lesson(5, kind="party")]})
+    assert bad.status_code == 422
+    assert Conference.objects.count() == 39
