@@ -8,6 +8,8 @@ A refusal with a Russian ``detail`` (409 and other 4xx) is :class:`PlatformRefus
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -82,6 +84,20 @@ def _link(data: dict[str, Any]) -> Link:
     )
 
 
+@dataclass(frozen=True)
+class ConferenceResult:
+    conf_ref: str
+    status: str  # created, updated, unchanged, deleted, absent, refused
+    error: str = ""  # why it was refused, in Russian
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's roots, or ``SSL_CERT_FILE``), made once per process: making
+    it loads every root certificate, which cost more than the calls of a school's sync run."""
+    return httpx.create_ssl_context()
+
+
 class PlatformClient:
     """``with PlatformClient(config) as api: api.link_create(...)``."""
 
@@ -92,6 +108,7 @@ class PlatformClient:
             headers={"Authorization": f"Bearer {config.api_token}", "Accept": "application/json"},
             timeout=timeout,
             transport=transport,
+            verify=_tls(),
         )
 
     def __enter__(self) -> PlatformClient:
@@ -245,14 +262,20 @@ class PlatformClient:
             )
         return conferences
 
-    def conference_put(self, *, org_ref: str, conf_ref: str, body: dict[str, Any]) -> None:
-        """``PUT /orgs/{org_ref}/conferences/{conf_ref}``: create or move a conference (the same body twice
-        changes nothing)."""
-        self._call("PUT", f"orgs/{quote(org_ref, safe='')}/conferences/{quote(conf_ref, safe='')}", json=body)
-
-    def conference_delete(self, *, org_ref: str, conf_ref: str) -> None:
-        """``DELETE /orgs/{org_ref}/conferences/{conf_ref}``: 204 whether it existed or not."""
-        self._call("DELETE", f"orgs/{quote(org_ref, safe='')}/conferences/{quote(conf_ref, safe='')}")
+    def conferences_sync(
+        self, *, org_ref: str, put: list[dict[str, Any]], delete: list[str]
+    ) -> list[ConferenceResult]:
+        """``POST /orgs/{org_ref}/conferences:sync``: conferences created or moved (``put``: bodies with their
+        ``conf_ref``) and removed (``delete``) at once, idempotently. One result per item, puts first."""
+        data = self._call(
+            "POST", f"orgs/{quote(org_ref, safe='')}/conferences:sync", json={"put": put, "delete": delete}
+        )
+        return [
+            ConferenceResult(
+                conf_ref=str(item["conf_ref"]), status=str(item["status"]), error=str(item.get("error") or "")
+            )
+            for item in (data or {}).get("results", ())
+        ]
 
     def groups_sync(self, *, org_ref: str, groups: list[dict[str, Any]]) -> list[GroupResult]:
         """``POST /orgs/{org_ref}/groups:sync``: a batch of group states and deltas, applied set-wise and

@@ -18,7 +18,6 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +42,6 @@ from parta.integration.models import (
 from parta.integration.platform_api import (
     GroupResult,
     PlatformClient,
-    PlatformError,
     PlatformRefusedError,
     PlatformUnavailableError,
 )
@@ -69,9 +67,6 @@ from parta.journal.public import (
 )
 
 logger = logging.getLogger("parta.integration.sync")
-# Refusals of a conference that say nothing about the conference itself (the journal's token, the rate):
-# the school's run fails and is retried with back-off, as for a platform that does not answer.
-RETRIED_REFUSALS = frozenset({401, 403, 408, 429})
 
 # seconds per step of the school runs in this process (`parta sync --timings`)
 TIMINGS: defaultdict[str, float] = defaultdict(float)
@@ -305,12 +300,12 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
         chunk = ids[start : start + 5000]
         for account_id, role in (
             live_bindings()
-            .filter(account_id__in=chunk, org_ref=desired.org_ref)
+            .filter(account_id__any=chunk, org_ref=desired.org_ref)
             .values_list("account_id", "role")
         ):
             bound[account_id].add(role)
         for account_id, role, sub in LinkRefusal.objects.filter(
-            account_id__in=chunk, org_ref=desired.org_ref, cleared_at__isnull=True
+            account_id__any=chunk, org_ref=desired.org_ref, cleared_at__isnull=True
         ).values_list("account_id", "role", "profile_sub"):
             if subs.get(account_id) == sub:
                 bound[account_id].add(role)
@@ -580,48 +575,39 @@ def _insert_many(
             cursor.execute(f"DROP TABLE {scratch}")
 
 
+CONFERENCE_BATCH = 500  # items per ``conferences:sync`` call (the platform takes up to 1000 of each kind)
+
+
 def _apply_conferences(api: PlatformClient, plan: SchoolPlan) -> dict[str, str]:
-    """The conference calls, a few at a time (``PARTA_SYNC_CONFERENCE_WORKERS``: the platform has no batch
-    call for them); the answers recorded in the ledger together. The first failure is raised after the
-    others have been recorded."""
-
+    """The school's conference changes through ``conferences:sync``, a batch at a time, each batch's answer
+    recorded in the ledger. A conference the platform refuses for good (its reason in the answer) is
+    recorded as refused, not failed: the school's run goes on, and it is asked for again only when the
+    lesson changes or after ``PARTA_SYNC_CONFERENCE_RETRY_SECONDS``. A failed call fails the run."""
     refused: dict[str, str] = {}
-
-    def call(conference: ConferencePlan) -> ConferencePlan:
-        if conference.action == DELETE:
-            api.conference_delete(org_ref=plan.org_ref, conf_ref=conference.conf_ref)
-        else:
-            assert conference.desired is not None
-            api.conference_put(
-                org_ref=plan.org_ref, conf_ref=conference.conf_ref, body=conference.desired.body()
-            )
-        return conference
-
-    workers = max(1, int(_setting("PARTA_SYNC_CONFERENCE_WORKERS", 4)))  # type: ignore[call-overload]
-    failed: PlatformError | None = None
-    done: list[ConferencePlan] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(call, c): c for c in plan.conferences}
-        for future in as_completed(futures):
-            try:
-                done.append(future.result())
-            except PlatformRefusedError as error:
-                conference = futures[future]
-                if conference.action == PUT and error.status not in RETRIED_REFUSALS:
-                    # Refused for good (the platform's 4xx names why): recorded, not a failed run that
-                    # would retry the whole school with back-off for ever.
-                    refused[conference.conf_ref] = f"{error.status}: {error.detail}"[:2000]
-                    done.append(conference)
-                    logger.warning("sync: conference %s refused: %s", conference.conf_ref, error.detail)
-                else:
-                    failed = failed or error
-            except PlatformError as error:
-                failed = failed or error
-    clock = time.perf_counter()
-    conferences_applied(school_id=plan.school_id, org_ref=plan.org_ref, plans=done, refused=refused)
-    TIMINGS["ledger and history writes"] += time.perf_counter() - clock
-    if failed is not None:
-        raise failed
+    for start in range(0, len(plan.conferences), CONFERENCE_BATCH):
+        batch: list[ConferencePlan] = plan.conferences[start : start + CONFERENCE_BATCH]
+        put = [c for c in batch if c.action == PUT and c.desired is not None]
+        gone = [c.conf_ref for c in batch if c.action == DELETE]
+        results = api.conferences_sync(
+            org_ref=plan.org_ref,
+            put=[{"conf_ref": c.conf_ref, **c.desired.body()} for c in put if c.desired is not None],
+            delete=gone,
+        )
+        answered = {r.conf_ref for r in results}
+        for result in results:
+            if result.status == "refused":
+                refused[result.conf_ref] = result.error[:2000]
+                logger.warning("sync: conference %s refused: %s", result.conf_ref, result.error)
+        clock = time.perf_counter()
+        conferences_applied(
+            school_id=plan.school_id,
+            org_ref=plan.org_ref,
+            plans=[c for c in batch if c.conf_ref in answered],
+            refused=refused,
+        )
+        TIMINGS["ledger and history writes"] += time.perf_counter() - clock
+        if len(answered) < len(batch):
+            raise PlatformUnavailableError("conferences:sync: не на все видеоконференции пришёл ответ.")
     return refused
 
 

@@ -195,8 +195,10 @@ def conferences_applied(
             for name, value in zip(fields, (*values, wanted.organizer, now, answer), strict=True):
                 setattr(row, name, value)
             rows.append(row)
-        SyncConference.objects.bulk_create([r for r in rows if r.pk is None], batch_size=1000)
-        SyncConference.objects.bulk_update([r for r in rows if r.pk is not None], fields, batch_size=500)
+        # split first: bulk_create sets the new rows' pk (on PostgreSQL), which would update them again
+        new, known = [r for r in rows if r.pk is None], [r for r in rows if r.pk is not None]
+        SyncConference.objects.bulk_create(new, batch_size=1000)
+        SyncConference.objects.bulk_update(known, fields, batch_size=500)
 
 
 def conferences_forget_past(*, school_id: int, since: dt.date | None = None) -> int:

@@ -52,6 +52,13 @@ class SyncPlatform(fakes.FakePlatform):
                 self.apply_then_fail -= 1
                 return 500, {"detail": "Сбой на стороне платформы."}
             return 200, answer
+        if method == "POST" and len(parts) == 3 and parts[0] == "orgs" and parts[2] == "conferences:sync":
+            self.requests.append((method, path, body))
+            if self.fail_next:
+                return self.fail_next.pop(0), {"detail": "Сбой на стороне платформы."}
+            if parts[1] not in self.orgs:
+                return 404, {"detail": f"Организация «{parts[1]}» не зарегистрирована этим журналом."}
+            return self.conferences_sync(parts[1], body)
         if (
             method in ("PUT", "DELETE")
             and len(parts) == 4
@@ -93,6 +100,31 @@ class SyncPlatform(fakes.FakePlatform):
         self.conferences_made[key] = dict(body)
         out = {"conf_ref": conf_ref, "org_ref": org_ref, "title": body["title"], "kind": body["kind"]}
         return (201 if created else 200), out
+
+    def conferences_sync(self, org_ref: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """POST /orgs/{org_ref}/conferences:sync as the platform answers it (docs/api.md): one result per
+        item; ``conference_refusal`` with a status about the journal (401/403/408/429) answers the whole
+        call with it, any other status refuses every conference put, with its detail."""
+        if self.conference_refusal is not None and self.conference_refusal[0] in (401, 403, 408, 429):
+            status, detail = self.conference_refusal
+            return status, {"detail": detail}
+        results: list[dict[str, str]] = []
+        for item in body.get("put", []):
+            conf_ref = item["conf_ref"]
+            before = self.conferences_made.get((org_ref, conf_ref))
+            fields = {k: v for k, v in item.items() if k != "conf_ref"}
+            status, answer = self.conference("PUT", org_ref, conf_ref, fields)
+            if status == 422:
+                return 422, answer
+            if status >= 400:
+                results.append({"conf_ref": conf_ref, "status": "refused", "error": answer["detail"]})
+            else:
+                done = "created" if before is None else ("unchanged" if before == fields else "updated")
+                results.append({"conf_ref": conf_ref, "status": done, "error": ""})
+        for conf_ref in body.get("delete", []):
+            existed = self.conferences_made.pop((org_ref, conf_ref), None) is not None
+            results.append({"conf_ref": conf_ref, "status": "deleted" if existed else "absent", "error": ""})
+        return 200, {"results": results}
 
     def sync(self, org_ref: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         refs = [item["group_ref"] for item in items]

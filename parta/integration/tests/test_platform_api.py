@@ -67,6 +67,20 @@ def every_call(api: PlatformClient) -> None:
     assert api.link_request_get(request_id=asked.id).state == "confirmed"
     (conference,) = api.profile_conferences(sub=SUB)
     assert (conference.title, conference.join_url) == ("Алгебра, 5А", "http://platform.test/calls/1/join/")
+    group = api.groups_sync(  # a whole state and a delta: both shapes are checked against the schema
+        org_ref="school-1",
+        groups=[
+            {"group_ref": "class-5a", "kind": "class", "title": "5А класс", "members": [SUB], "admins": []},
+            {"group_ref": "parents-5a", "add": [SUB], "remove": [], "admins_add": [], "admins_remove": []},
+        ],
+    )[0]
+    assert (group.chat_id, group.added) == (7, 1)
+    body = {"title": "Алгебра, 5А", "kind": "lesson", "start": "2026-12-01T09:00:00+03:00"}
+    body |= {"end": "2026-12-01T09:45:00+03:00", "group_ref": "class-5a", "organizer": SUB}
+    (done,) = api.conferences_sync(
+        org_ref="school-1", put=[{"conf_ref": "lesson-1", **body}], delete=["lesson-0"]
+    )
+    assert (done.conf_ref, done.status) == ("lesson-1", "created")
 
 
 # --- against the platform's OpenAPI document ------------------------------------------------------------
@@ -164,6 +178,24 @@ def _response(document: dict[str, Any], operation: dict[str, Any], method: str) 
             "join_open": True,
             "join_url": "http://platform.test/calls/1/join/",
         },
+        "SyncOut": {
+            "groups": [
+                {
+                    "group_ref": "class-5a",
+                    "chat_id": 7,
+                    "added": 1,
+                    "removed": 0,
+                    "admins_changed": 0,
+                    "created": True,
+                    "renamed": False,
+                    "unknown": [],
+                }
+            ],
+            "added": 1,
+            "removed": 0,
+            "admins_changed": 0,
+        },
+        "ConferencesSyncOut": {"results": [{"conf_ref": "lesson-1", "status": "created", "error": ""}]},
         "OrgOut": {
             "org_ref": "school-1",
             "name": "Школа № 1",
@@ -218,6 +250,8 @@ def test_client_requests_match_the_platforms_openapi_document(openapi: dict[str,
         "POST /api/v1/link-requests",
         "GET /api/v1/link-requests/{request_id}",
         "GET /api/v1/profiles/{sub}/conferences",
+        "POST /api/v1/orgs/{org_ref}/groups:sync",
+        "POST /api/v1/orgs/{org_ref}/conferences:sync",
     ]
 
 
