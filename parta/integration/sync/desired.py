@@ -80,7 +80,7 @@ def active_subs(account_ids: set[int]) -> dict[int, Linked]:
     ids = sorted(account_ids)
     for start in range(0, len(ids), 5000):
         for account_id, sub, linked_at in (
-            Binding.objects.filter(account_id__in=ids[start : start + 5000], state=BindingState.ACTIVE)
+            Binding.objects.filter(account_id__any=ids[start : start + 5000], state=BindingState.ACTIVE)
             .order_by("pk")
             .values_list("account_id", "profile_sub", "linked_at")
         ):
