@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -179,6 +181,21 @@ def year_rollover(*, command: list[str], env: dict[str, str], journal_url: str) 
     )
 
 
+def profiled(folder: str, server_pid: int, command: list[str]) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """py-spy sampling the platform's server (in the background) and the journal's command (wrapped)."""
+    pyspy = os.environ.get("PYSPY") or shutil.which("py-spy")
+    if not pyspy:
+        raise SystemExit("--profile: py-spy не найден (PATH или $PYSPY).")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    record = [pyspy, "record", "--format", "raw", "--rate", "200", "--nonblocking"]
+    sampler = subprocess.Popen(
+        [*record, "-o", f"{folder}/platform.txt", "--pid", str(server_pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return sampler, [*record, "-o", f"{folder}/journal.txt", "--", *command]
+
+
 def main() -> None:
     import json
     import tempfile
@@ -193,6 +210,13 @@ def main() -> None:
         action="store_true",
         help="At the end, roll the journal over to the next school year and time it end to end: "
         "`parta journal rollover`, then `parta journal sync --all` until the platform is in step.",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="Sample both processes with py-spy during the initial full sync (py-spy on PATH or in "
+        "$PYSPY; not a project dependency) into DIR/journal.txt and DIR/platform.txt, collapsed stacks "
+        "(`bench/profile_top.py` sums them per function).",
     )
     options = parser.parse_args()
     journal_db, platform_db = "parta_sync_journal", "parta_sync_platform"
@@ -301,11 +325,16 @@ def main() -> None:
             ("no-op --deep", ["--deep"]),
         ):
             print(f"{label}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
+            sampler = None
+            run = command + extra
+            if options.profile and label == "initial full sync":
+                sampler, run = profiled(options.profile, server.pid, run)
             started = time.perf_counter()
-            result = subprocess.run(
-                command + extra, env=journal_env, cwd=ROOT, capture_output=True, text=True
-            )
+            result = subprocess.run(run, env=journal_env, cwd=ROOT, capture_output=True, text=True)
             times.append(time.perf_counter() - started)
+            if sampler is not None:
+                sampler.send_signal(signal.SIGINT)
+                sampler.wait(timeout=60)
             print(
                 f"{label}: {times[-1]:.1f} s — {result.stdout.strip()}\n{result.stderr.strip()[-1500:]}",
                 file=sys.stderr,
