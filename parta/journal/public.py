@@ -422,20 +422,22 @@ def roster_leave_reasons(*, school_id: int, person_ids: list[int]) -> dict[int, 
     reasons: dict[int, str] = {}
     ids = list(person_ids)
     for person_id, reason in (
-        Enrolment.objects.filter(student_id__in=ids, school_class__school_id=school_id, ends_on__isnull=False)
+        Enrolment.objects.filter(
+            student_id__any=ids, school_class__school_id=school_id, ends_on__isnull=False
+        )
         .order_by("ends_on", "pk")
         .values_list("student_id", "end_reason")
     ):
         reasons[person_id] = reason
     for person_id in StaffAssignment.objects.filter(
-        person_id__in=ids, school_id=school_id, ends_on__isnull=False
+        person_id__any=ids, school_id=school_id, ends_on__isnull=False
     ).values_list("person_id", flat=True):
         reasons.setdefault(person_id, "staff_left")
     missing = [pid for pid in ids if pid not in reasons]
     if missing:
         for guardian_id, reason in (
             Guardianship.objects.filter(
-                guardian_id__in=missing,
+                guardian_id__any=missing,
                 student__enrolments__school_class__school_id=school_id,
                 student__enrolments__ends_on__isnull=False,
             )
@@ -461,9 +463,9 @@ def roster_restored(*, school_id: int, person_ids: list[int]) -> set[int]:
     )
     wanted = set(person_ids)
     guardians = set(
-        Guardianship.objects.filter(student_id__in=restored, guardian_id__in=wanted).values_list(
-            "guardian_id", flat=True
-        )
+        Guardianship.objects.filter(
+            student_id__any=list(restored), guardian_id__any=list(wanted)
+        ).values_list("guardian_id", flat=True)
     )
     return (restored & wanted) | guardians
 

@@ -55,6 +55,7 @@ from parta.integration.sync.conferences import (
     conferences_forget_past,
 )
 from parta.integration.sync.desired import DesiredSchool, desired_school, subject_chats_enabled, titles
+from parta.integration.sync.ledger import ledger_commit_async
 from parta.integration.sync.plan import GroupPlan, SchoolPlan, school_plan
 from parta.journal.public import (
     account_school_ids,
@@ -469,6 +470,7 @@ def _record(plan: SchoolPlan, batch: list[GroupPlan], results: list[GroupResult]
         return errors
     fields = ["school_id", "kind", "title", "subject", "archived", "chat_id", "updated_at"]
     with transaction.atomic():
+        ledger_commit_async()
         refs = [group.ref for group, _, _ in done]
         existing = {
             g.group_ref: g for g in SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__in=refs)

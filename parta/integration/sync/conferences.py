@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from parta.integration.models import SyncConference, SyncMember
 from parta.integration.sync.desired import DesiredSchool, group_refs
+from parta.integration.sync.ledger import ledger_commit_async
 from parta.journal.public import school_online_lessons
 
 PUT = "put"
@@ -173,6 +174,7 @@ def conferences_applied(
         "refused",
     ]
     with transaction.atomic():
+        ledger_commit_async()
         if gone:
             SyncConference.objects.filter(org_ref=org_ref, conf_ref__in=gone).delete()
         if not put:
