@@ -115,7 +115,10 @@ def chat_list(*, profile: Profile) -> list[ChatRow]:
     query (correlated subqueries on the (chat, id) index), however many chats there are."""
     pid = int(profile.pk)
     last = Message.objects.filter(pk=OuterRef("chat__last_message_id"))
-    other = ChatMember.objects.filter(chat_id=OuterRef("chat_id")).exclude(profile_id=pid).order_by("pk")
+    # The other member of a direct chat (it has one): the first by profile, straight from the primary key.
+    other = (
+        ChatMember.objects.filter(chat_id=OuterRef("chat_id")).exclude(profile_id=pid).order_by("profile_id")
+    )
     rows = (
         ChatMember.objects.filter(profile_id=pid)
         .select_related("chat", "chat__organization")
@@ -248,7 +251,7 @@ def chat_members(*, chat: Chat) -> list[ChatMember]:
     return list(
         ChatMember.objects.filter(chat=chat)
         .select_related("profile")
-        .order_by("-is_admin", "profile__last_name", "profile__first_name", "pk")
+        .order_by("-is_admin", "profile__last_name", "profile__first_name", "profile_id")
     )
 
 

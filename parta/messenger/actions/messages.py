@@ -201,7 +201,8 @@ def message_read(*, chat: Chat, profile: Profile, up_to: int) -> int:
     """Mark the chat read by ``profile`` up to message ``up_to`` (never backwards, never past the newest
     message). Tells the authors of the newly read messages, and the reader's other pages. Returns the
     member's read marker."""
-    member = ChatMember.objects.filter(chat=chat, profile_id=profile.pk).first()
+    mine = ChatMember.objects.filter(chat=chat, profile_id=profile.pk)
+    member = mine.first()
     if member is None:
         raise MessengerError("Вы не участник этого чата.")
     newest = Chat.objects.filter(pk=chat.pk).values_list("last_message_id", flat=True).first() or 0
@@ -209,9 +210,9 @@ def message_read(*, chat: Chat, profile: Profile, up_to: int) -> int:
     if up_to <= member.last_read_id:
         return member.last_read_id
     with transaction.atomic():
-        updated = ChatMember.objects.filter(pk=member.pk, last_read_id__lt=up_to).update(last_read_id=up_to)
+        updated = mine.filter(last_read_id__lt=up_to).update(last_read_id=up_to)
         if not updated:
-            return ChatMember.objects.get(pk=member.pk).last_read_id
+            return int(mine.values_list("last_read_id", flat=True).get())
         read = Message.objects.filter(chat=chat, pk__gt=member.last_read_id, pk__lte=up_to)
         authors = set(
             read.filter(author__isnull=False)

@@ -136,7 +136,11 @@ def group_get(request: Any, org_ref: Text, group_ref: Text) -> GroupOut:
     chat = Chat.objects.filter(organization=organization, managed_ref=group_ref).first()
     if chat is None:
         raise NotFoundError(f"Группа «{group_ref}» не найдена.")
-    rows = ChatMember.objects.filter(chat=chat).order_by("pk").values_list("profile__sub", "is_admin")
+    rows = (
+        ChatMember.objects.filter(chat=chat)
+        .order_by("joined_at", "profile_id")  # in the order they joined
+        .values_list("profile__sub", "is_admin")
+    )
     return GroupOut(
         group_ref=group_ref,
         chat_id=chat.pk,

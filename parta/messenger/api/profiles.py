@@ -63,13 +63,13 @@ def profile_chats(request: Any, sub: uuid.UUID, org_ref: Text | None = None) -> 
             pk__in=ChatMember.objects.filter(profile_id=profile_id).values("chat_id"),
         )
         .exclude(kind=ChatKind.DIRECT)
-        .annotate(member_count=Count("members", distinct=True))
+        .annotate(member_count=Count("members__profile_id", distinct=True))
         .order_by("is_archived", "title", "pk")
     )
     admins: dict[int, str] = {}
     for chat_id, last, first, middle in (
         ChatMember.objects.filter(chat_id__in=[c.pk for c in chats], is_admin=True)
-        .order_by("chat_id", "pk")
+        .order_by("chat_id", "joined_at", "profile_id")  # the first admin to join
         .values_list("chat_id", "profile__last_name", "profile__first_name", "profile__middle_name")
     ):
         admins.setdefault(chat_id, " ".join(part for part in (last, first, middle) if part))

@@ -115,13 +115,15 @@ class Chat(models.Model):
 
 
 class ChatMember(models.Model):
-    # Neither foreign key has its own index (the unique constraint (chat, profile) and the index
-    # (profile, chat) serve both) nor a database constraint: PostgreSQL checks a foreign key row by row,
-    # which made half the time of a large ``groups:sync``. Deletions cascade through Django's collector
-    # (``on_delete`` is emulated by Django anyway), and every action that adds members locks the
+    # The row is keyed by (chat, profile): no id column, so a large ``groups:sync`` maintains two indexes
+    # per row, the primary key and (profile, chat), not three (bench/RESULTS.md). Neither foreign key has
+    # its own index (those two serve both) nor a database constraint: PostgreSQL checks a foreign key row
+    # by row, which made half the time of a large ``groups:sync``. Deletions cascade through Django's
+    # collector (``on_delete`` is emulated by Django anyway), and every action that adds members locks the
     # memberships of the profiles it inserts for (``FOR KEY SHARE``, one statement) so that a profile
     # leaving the organization meanwhile cannot stay behind — see parta/messenger/actions/locks.py and
     # bench/RESULTS.md.
+    pk = models.CompositePrimaryKey("chat", "profile")
     chat = models.ForeignKey(
         Chat,
         on_delete=models.CASCADE,
@@ -146,8 +148,7 @@ class ChatMember(models.Model):
     class Meta:
         verbose_name = "участник чата"
         verbose_name_plural = "участники чатов"
-        ordering = ["chat", "pk"]
-        constraints = [models.UniqueConstraint(fields=["chat", "profile"], name="messenger_one_chat_member")]
+        ordering = ["chat_id", "joined_at", "profile_id"]  # in the order they joined (ids: no join)
         indexes = [models.Index(fields=["profile", "chat"], name="messenger_member_profile")]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer  # type: ignore[import-untyped]  #
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from parta.messenger.actions import groups
 from parta.messenger.events import chat_group, profile_group
 from parta.messenger.models import Chat, ChatKind, ChatMember, Link
 from parta.messenger.tests.apiclient import Journal, journal, person
@@ -117,6 +118,28 @@ def test_deltas_add_remove_and_change_admins(bars: Journal) -> None:
     assert (again["added"], again["removed"], again["admins_changed"]) == (0, 0, 0)
 
 
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "ids-past-packing"])
+def test_removals_and_admin_changes_touch_only_the_chat_and_profile_pairs_given(
+    bars: Journal, monkeypatch: pytest.MonkeyPatch, packed: bool
+) -> None:
+    """Members are rows keyed by (chat, profile): removing someone from one group, or taking their admin
+    rights there, leaves them as they were in another group of the same batch."""
+    monkeypatch.setattr(groups, "CHUNK", 2)  # several statements on SQLite, as a batch past its limit
+    if not packed:  # PostgreSQL: the pairs as two arrays, as for ids too large to pack
+        monkeypatch.setattr(groups, "PACKED_CHAT_LIMIT", 0)
+    a, b, c, d = _people(bars, 4)
+    both = {"kind": "other", "title": "Кружок", "members": [a, b, c, d], "admins": [a, b]}
+    _sync(bars, {"group_ref": "g1", **both}, {"group_ref": "g2", **both})
+    results = _sync(
+        bars,
+        {"group_ref": "g1", "remove": [c, d], "admins_remove": [a, b]},
+        {"group_ref": "g2", "remove": [a], "admins_add": [c]},
+    )["groups"]
+    assert [(r["added"], r["removed"], r["admins_changed"]) for r in results] == [(0, 2, 2), (0, 1, 1)]
+    assert _members("g1") == {a: False, b: False}
+    assert _members("g2") == {b: True, c: True, d: False}
+
+
 def test_unknown_members_are_reported_not_fatal(bars: Journal) -> None:
     (a,) = _people(bars, 1)
     stranger = str(person("Чужой", "Человек").sub)  # has a profile, but no link with this school
@@ -157,6 +180,7 @@ def test_bad_batches_are_refused_whole_with_russian_detail(bars: Journal) -> Non
 
 
 def test_get_group(bars: Journal) -> None:
+    early = person("Ученик", "Ранний")  # its profile is older than a's and b's; it joins after them
     a, b = _people(bars, 2)
     _sync(
         bars,
@@ -178,6 +202,10 @@ def test_get_group(bars: Journal) -> None:
     )
     assert sorted(group["members"]) == sorted([a, b])
     assert group["admins"] == [b]
+    bars.link(early, "school-1", "e-0", "student")
+    _sync(bars, {"group_ref": "5a-math", "add": [str(early.sub)]})
+    later = bars.get("/orgs/school-1/groups/5a-math").json()
+    assert later["members"] == [*group["members"], str(early.sub)]  # in the order they joined
     missing = bars.get("/orgs/school-1/groups/nowhere")
     assert missing.status_code == 404
     assert missing.json()["detail"] == "Группа «nowhere» не найдена."
@@ -302,3 +330,14 @@ def test_a_deleted_profile_leaves_its_chats(bars: Journal) -> None:
     again = _sync(bars, state)["groups"][0]
     assert (again["added"], again["removed"], again["unknown"]) == (0, 0, [b])
     assert set(_members("5a")) == {a}
+
+
+def test_a_deleted_chat_takes_its_members_with_it(bars: Journal) -> None:
+    a, b = _people(bars, 2)
+    _sync(
+        bars,
+        {"group_ref": "5a", "kind": "class", "title": "5А", "members": [a, b]},
+        {"group_ref": "5b", "kind": "class", "title": "5Б", "members": [a]},
+    )
+    Chat.objects.get(managed_ref="5a").delete()
+    assert set(ChatMember.objects.values_list("chat__managed_ref", "profile__sub")) == {("5b", uuid.UUID(a))}
