@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from parta.journal.actions.errors import JournalError
@@ -104,6 +105,92 @@ def _plan_school(school: School, source: AcademicYear, target: AcademicYear) -> 
     return plan
 
 
+def _promote(
+    school: School, old_classes: list[SchoolClass], source: AcademicYear, target: AcademicYear
+) -> int:
+    """Close the open enrolments of the old classes as «promoted», open each student's enrolment in the
+    cohort's class of the new year and copy the classes' teaching into it. Returns the students moved."""
+    new_by_cohort = {
+        c.cohort_id: c
+        for c in SchoolClass.objects.filter(
+            school=school, year=target, cohort_id__in=[o.cohort_id for o in old_classes]
+        )
+    }
+    old_ids = [c.pk for c in old_classes]
+    moving = list(
+        Enrolment.objects.filter(school_class_id__any=old_ids, ends_on__isnull=True).values_list(
+            "pk", "student_id", "school_class_id"
+        )
+    )
+    cohort_of = {c.pk: c.cohort_id for c in old_classes}
+    Enrolment.objects.filter(pk__any=[pk for pk, _, _ in moving]).update(
+        ends_on=source.ends_on, end_reason=EndReason.PROMOTED
+    )
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                student_id=student_id,
+                school_class=new_by_cohort[cohort_of[class_id]],
+                begins_on=target.starts_on,
+            )
+            for _, student_id, class_id in moving
+        ],
+        batch_size=2000,
+    )
+    TeachingAssignment.objects.bulk_create(
+        [
+            TeachingAssignment(
+                school_class=new_by_cohort[cohort_of[t.school_class_id]],
+                subject_id=t.subject_id,
+                teacher_id=t.teacher_id,
+            )
+            for t in TeachingAssignment.objects.filter(school_class_id__any=old_ids)
+        ],
+        batch_size=2000,
+    )
+    return len(moving)
+
+
+# The same on PostgreSQL in two statements, with no Python object per student (a region moves a million):
+# the enrolments closed and their successors opened by one data-modifying WITH, the teaching copied by
+# one INSERT … SELECT. New sourcedIds come from gen_random_uuid(), as new_sourced_id() makes them.
+PROMOTE_SQL = """
+WITH moved AS (
+    UPDATE journal_enrolment SET ends_on = %(ends_on)s, end_reason = %(promoted)s
+    WHERE school_class_id = ANY(%(old)s) AND ends_on IS NULL
+    RETURNING student_id, school_class_id
+)
+INSERT INTO journal_enrolment (sourced_id, student_id, school_class_id, begins_on, ends_on, end_reason)
+SELECT gen_random_uuid()::text, moved.student_id, new.id, %(begins_on)s, NULL, ''
+FROM moved
+JOIN journal_schoolclass old ON old.id = moved.school_class_id
+JOIN journal_schoolclass new ON new.cohort_id = old.cohort_id AND new.year_id = %(target)s
+"""
+TEACHING_SQL = """
+INSERT INTO journal_teachingassignment (sourced_id, school_class_id, subject_id, teacher_id)
+SELECT gen_random_uuid()::text, new.id, t.subject_id, t.teacher_id
+FROM journal_teachingassignment t
+JOIN journal_schoolclass old ON old.id = t.school_class_id
+JOIN journal_schoolclass new ON new.cohort_id = old.cohort_id AND new.year_id = %(target)s
+WHERE t.school_class_id = ANY(%(old)s)
+"""
+
+
+def _promote_in_sql(old_ids: list[int], source: AcademicYear, target: AcademicYear) -> int:
+    values: dict[str, Any] = {
+        "ends_on": source.ends_on,
+        "promoted": EndReason.PROMOTED.value,
+        "old": old_ids,
+        "begins_on": target.starts_on,
+        "target": target.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(PROMOTE_SQL, values)
+        moved = cursor.rowcount
+        cursor.execute(TEACHING_SQL, values)
+    return int(moved)
+
+
 def _apply_school(school: School, source: AcademicYear, target: AcademicYear) -> SchoolPlan:
     with transaction.atomic():
         School.objects.select_for_update().filter(pk=school.pk).first()
@@ -131,44 +218,11 @@ def _apply_school(school: School, source: AcademicYear, target: AcademicYear) ->
                 for old in old_classes
             ]
         )
-        new_by_cohort = {
-            c.cohort_id: c
-            for c in SchoolClass.objects.filter(
-                school=school, year=target, cohort_id__in=[o.cohort_id for o in old_classes]
-            )
-        }
         old_ids = [c.pk for c in old_classes]
-        moving = list(
-            Enrolment.objects.filter(school_class_id__in=old_ids, ends_on__isnull=True).values_list(
-                "pk", "student_id", "school_class_id"
-            )
-        )
-        cohort_of = {c.pk: c.cohort_id for c in old_classes}
-        Enrolment.objects.filter(pk__in=[pk for pk, _, _ in moving]).update(
-            ends_on=source.ends_on, end_reason=EndReason.PROMOTED
-        )
-        Enrolment.objects.bulk_create(
-            [
-                Enrolment(
-                    student_id=student_id,
-                    school_class=new_by_cohort[cohort_of[class_id]],
-                    begins_on=target.starts_on,
-                )
-                for _, student_id, class_id in moving
-            ],
-            batch_size=2000,
-        )
-        TeachingAssignment.objects.bulk_create(
-            [
-                TeachingAssignment(
-                    school_class=new_by_cohort[cohort_of[t.school_class_id]],
-                    subject_id=t.subject_id,
-                    teacher_id=t.teacher_id,
-                )
-                for t in TeachingAssignment.objects.filter(school_class_id__in=old_ids)
-            ],
-            batch_size=2000,
-        )
+        if connection.vendor == "postgresql":
+            moved = _promote_in_sql(old_ids, source, target)
+        else:
+            moved = _promote(school, old_classes, source, target)
         graduating = list(
             Enrolment.objects.filter(
                 school_class__school=school,
@@ -177,7 +231,7 @@ def _apply_school(school: School, source: AcademicYear, target: AcademicYear) ->
                 ends_on__isnull=True,
             ).values_list("pk", "student_id", "school_class_id")
         )
-        Enrolment.objects.filter(pk__in=[pk for pk, _, _ in graduating]).update(
+        Enrolment.objects.filter(pk__any=[pk for pk, _, _ in graduating]).update(
             ends_on=source.ends_on, end_reason=EndReason.GRADUATED
         )
         # A graduate restored earlier into this very class already has an entry for it: it returns to the
@@ -187,11 +241,11 @@ def _apply_school(school: School, source: AcademicYear, target: AcademicYear) ->
             entry.pk
             for entry in RegistryEntry.objects.filter(
                 school_class_id__in={class_id for _, class_id in graduate_pairs},
-                student_id__in={student_id for student_id, _ in graduate_pairs},
+                student_id__any={student_id for student_id, _ in graduate_pairs},
             ).only("pk", "student_id", "school_class_id")
             if (entry.student_id, entry.school_class_id) in graduate_pairs
         ]
-        RegistryEntry.objects.filter(pk__in=earlier).update(
+        RegistryEntry.objects.filter(pk__any=earlier).update(
             reason=RegistryReason.GRADUATED,
             status=RegistryStatus.IN_REGISTRY,
             left_on=source.ends_on,
@@ -217,7 +271,7 @@ def _apply_school(school: School, source: AcademicYear, target: AcademicYear) ->
             school_id=school.pk,
             from_year=source.pk,
             to_year=target.pk,
-            promoted=len(moving),
+            promoted=moved,
             graduated=len(graduating),
         )
         return plan
