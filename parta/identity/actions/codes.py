@@ -34,11 +34,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from parta.core.phones import phone_mask
+from parta.identity import sql
 from parta.identity.actions import limits
 from parta.identity.actions.audit import audit_record
 from parta.identity.delivery import (
@@ -317,11 +317,17 @@ def code_send(
         # One read gives the channel's latest code — its timer runs from it, unless that code was
         # confirmed (a new sign-in needs a new code) or never left (the gateway refused it) — and
         # whether any live code of this purpose is left to supersede.
-        live = list(
-            Code.objects.filter(target=target, purpose=purpose, counted_target=counted)
-            .filter(Q(state=CodeState.ACTIVE) | Q(channel=channel))
-            .exclude(state__in=[CodeState.FAILED, CodeState.USED])
-            .order_by("-created_at", "-pk")
+        live = sql.select(  # hand-written (parta.identity.sql): every code sent reads it
+            Code,
+            "target = %s AND purpose = %s AND counted_target = %s AND (state = %s OR channel = %s)"
+            " AND state NOT IN (%s, %s)",
+            [
+                target,
+                purpose,
+                counted,
+                *map(str, (CodeState.ACTIVE, channel, CodeState.FAILED, CodeState.USED)),
+            ],
+            tail="ORDER BY created_at DESC, id DESC",
         )
         latest = next((code for code in live if code.channel == channel), None)
         if locked:
@@ -357,19 +363,21 @@ def code_send(
                 Code.objects.filter(pk__in=superseded, state=CodeState.ACTIVE).update(
                     state=CodeState.SUPERSEDED
                 )
-            code = Code.objects.create(
-                purpose=purpose,
-                channel=channel,
-                target=target,
-                counted_target=counted,
-                account=account,
-                digest=code_digest(target=target, purpose=purpose, value=value) if value else "",
-                length=4 if channel == CodeChannel.CALL else policy.digits,
-                max_attempts=policy.attempts,
-                created_at=now,
-                expires_at=now + policy.lifetime,
-                resend_at=now + policy.resend_after,
-                ip=ip,
+            code = sql.insert(
+                Code(
+                    purpose=purpose,
+                    channel=channel,
+                    target=target,
+                    counted_target=counted,
+                    account=account,
+                    digest=code_digest(target=target, purpose=purpose, value=value) if value else "",
+                    length=4 if channel == CodeChannel.CALL else policy.digits,
+                    max_attempts=policy.attempts,
+                    created_at=now,
+                    expires_at=now + policy.lifetime,
+                    resend_at=now + policy.resend_after,
+                    ip=ip,
+                )
             )
             hits = limits.hits_add([send_key, *([ip_key] if ip_key else [])], now=now)
 

@@ -5,6 +5,9 @@ the :class:`~parta.identity.models.ThrottleHit` rows of one key. Checking and ad
 key's :class:`~parta.identity.models.Throttle` row is locked (``select_for_update``), so concurrent
 requests on any number of servers count exactly; on SQLite the write transaction (``IMMEDIATE``) does the
 same. The database, not the cache, holds them because the embedded default's cache is per process.
+
+Every sign-in goes through these functions several times, so their statements are written by hand
+(:mod:`parta.identity.sql`) rather than built by the ORM on every call.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
+from parta.identity import sql
 from parta.identity.actions.audit import audit_record
 from parta.identity.models import AuditKind, Throttle, ThrottleHit
 
@@ -27,6 +31,9 @@ Windows = list[tuple[int, int]]
 KEEP_HITS = dt.timedelta(days=2)
 # A key's old hits are pruned when a new hit's id is a multiple of this (about one hit in 16).
 PRUNE_EVERY = 16
+# The tables, for the hand-written SQL of every sign-in's limits (parta.identity.sql).
+THROTTLES = f'"{Throttle._meta.db_table}"'
+HITS = f'"{ThrottleHit._meta.db_table}"'
 
 
 def setting(name: str, default: Any) -> Any:
@@ -57,21 +64,34 @@ def throttle_lock(key: str) -> Throttle:
 def throttles_lock(keys: list[str]) -> dict[str, Throttle]:
     """The rows of ``keys``, created if needed and locked until the surrounding transaction ends.
 
-    One query when the rows exist; rows are locked in primary-key order, so two requests locking
-    overlapping keys never wait for each other in a circle.
+    One statement when the rows exist (``SELECT … FOR UPDATE`` in primary-key order, so two requests
+    locking overlapping keys never wait for each other in a circle), two when some are new: the new ones
+    are inserted and locked by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (a row another request
+    created a moment ago is then locked and returned, not duplicated).
     """
     wanted = list(dict.fromkeys(keys))
-
-    def locked() -> dict[str, Throttle]:
-        rows = Throttle.objects.select_for_update().filter(key__in=wanted).order_by("pk")
-        return {row.key: row for row in rows}
-
-    found = locked()
-    missing = [key for key in wanted if key not in found]
+    marks = ", ".join(["%s"] * len(wanted))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = {
+        row.key: row
+        for row in sql.select(Throttle, f'{THROTTLES}."key" IN ({marks})', wanted, tail=f"ORDER BY id{lock}")
+    }
+    missing = sorted(key for key in wanted if key not in found)  # inserted (and locked) in key order
     if missing:
-        # INSERT … ON CONFLICT DO NOTHING: a row another request created a moment ago is kept.
-        Throttle.objects.bulk_create([Throttle(key=key) for key in missing], ignore_conflicts=True)
-        found = locked()
+        now = sql.param_datetime(timezone.now())
+        rows = sql.run(
+            f'INSERT INTO {THROTTLES} ("key", locked_until, updated_at) '  # noqa: S608 -- values bound
+            f"VALUES {', '.join(['(%s, NULL, %s)'] * len(missing))} "
+            'ON CONFLICT ("key") DO UPDATE SET updated_at = excluded.updated_at '
+            'RETURNING id, "key", locked_until, updated_at',
+            [value for key in missing for value in (key, now)],
+        )
+        for pk, key, locked_until, updated_at in rows:
+            found[key] = Throttle.from_db(
+                connection.alias,
+                ["id", "key", "locked_until", "updated_at"],
+                [pk, key, sql.to_datetime(locked_until), sql.to_datetime(updated_at)],
+            )
     return found
 
 
@@ -105,10 +125,10 @@ def locked_seconds(key: str, *, now: dt.datetime) -> int:
 def lock_state(key: str, *, now: dt.datetime) -> int | None:
     """Like :func:`locked_seconds`, but ``None`` when the key has never been counted (it has no row: a
     key's hits are only ever added while its row is locked, so it has no hits either)."""
-    rows = list(Throttle.objects.filter(key=key).values_list("locked_until", flat=True)[:1])
+    rows = sql.run(f'SELECT locked_until FROM {THROTTLES} WHERE "key" = %s', [key])  # noqa: S608 -- value bound
     if not rows:
         return None
-    until = rows[0]
+    until = sql.to_datetime(rows[0][0])
     if until and until > now:
         return math.ceil((until - now).total_seconds())
     return 0
@@ -129,11 +149,16 @@ def hits_add(keys: list[str], *, now: dt.datetime) -> list[int]:
     Hits older than :data:`KEEP_HITS` are pruned from a key now and then (when a new hit's id is a
     multiple of :data:`PRUNE_EVERY`) rather than on every hit: no window looks at them.
     """
-    hits = ThrottleHit.objects.bulk_create([ThrottleHit(key=key, at=now) for key in keys])
-    ids = [int(hit.pk) for hit in hits]
+    at = sql.param_datetime(now)
+    rows = sql.run(
+        f'INSERT INTO {HITS} ("key", at) VALUES {", ".join(["(%s, %s)"] * len(keys))} RETURNING id',  # noqa: S608 -- values bound
+        [value for key in keys for value in (key, at)],
+    )
+    ids = [int(row[0]) for row in rows]  # in the order of the VALUES, as Django's bulk_create relies on
+    old = sql.param_datetime(now - KEEP_HITS)
     for key, pk in zip(keys, ids, strict=True):
         if pk % PRUNE_EVERY == 0:
-            ThrottleHit.objects.filter(key=key, at__lt=now - KEEP_HITS).delete()
+            sql.run(f'DELETE FROM {HITS} WHERE "key" = %s AND at < %s', [key, old])  # noqa: S608 -- values bound
     return ids
 
 
@@ -154,18 +179,24 @@ def waits_seconds(keyed: dict[str, Windows], *, now: dt.datetime) -> dict[str, i
     whose leaving the window frees a place, which says how long to wait.
     """
     counts: dict[str, int] = {}
-    aggregates: dict[str, Count] = {}
+    sums: list[str] = []
+    params: list[Any] = []
     longest = 0
     for i, (key, windows) in enumerate(keyed.items()):
         for j, (count, seconds) in enumerate(windows):
             if count > 0 and seconds > 0:
-                since = now - dt.timedelta(seconds=seconds)
-                aggregates[f"k{i}w{j}"] = Count("pk", filter=Q(key=key, at__gt=since))
+                counts[f"k{i}w{j}"] = 0
+                sums.append('COALESCE(SUM(CASE WHEN "key" = %s AND at > %s THEN 1 ELSE 0 END), 0)')
+                params += [key, sql.param_datetime(now - dt.timedelta(seconds=seconds))]
                 longest = max(longest, seconds)
-    if aggregates:
-        counts = ThrottleHit.objects.filter(
-            key__in=list(keyed), at__gt=now - dt.timedelta(seconds=longest)
-        ).aggregate(**aggregates)
+    if sums:
+        keys = list(keyed)
+        row = sql.run(
+            f"SELECT {', '.join(sums)} FROM {HITS} "  # noqa: S608 -- values bound
+            f'WHERE "key" IN ({", ".join(["%s"] * len(keys))}) AND at > %s',
+            [*params, *keys, sql.param_datetime(now - dt.timedelta(seconds=longest))],
+        )[0]
+        counts = dict(zip(counts, (int(value) for value in row), strict=True))
     waits: dict[str, int] = {}
     for i, (key, windows) in enumerate(keyed.items()):
         wait = 0
