@@ -85,7 +85,19 @@ class SyncGroup(models.Model):
 class SyncMember(models.Model):
     """A member of a managed chat as last applied: the profile ``sub`` and whether an admin."""
 
-    group = models.ForeignKey(SyncGroup, on_delete=models.CASCADE, related_name="members", verbose_name="чат")
+    # No database constraint and no index of its own (the unique (group, sub) serves lookups by group):
+    # PostgreSQL checks a foreign key row by row at commit with a plan it made once per connection — on
+    # a fresh ledger that plan scans the table, and an initial sync's commits grew to 0.7 s each
+    # (bench/RESULTS.md). Rows are written only with their group, in one transaction (actions/sync.py),
+    # and deleting a group deletes its members through Django's collector, as ``CASCADE`` says.
+    group = models.ForeignKey(
+        SyncGroup,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name="чат",
+        db_constraint=False,
+        db_index=False,
+    )
     sub = models.CharField("учебный профиль (sub)", max_length=64)
     account_id = models.BigIntegerField("учётная запись журнала")
     person_id = models.BigIntegerField("человек в журнале", null=True, blank=True)
