@@ -376,7 +376,7 @@ def test_conferences_tab_and_schedule_closed_before_the_start_and_open_after(
     status, _ = api_call(
         journal,
         "PUT",
-        f"/orgs/{made['school']}/conferences/{made['lesson']}",
+        f"/orgs/{made['school']}/conferences/lesson-{made['lesson']}",  # as the roster sync names it
         {
             "title": f"Алгебра, {made['class']}",
             "kind": "lesson",
@@ -391,7 +391,7 @@ def test_conferences_tab_and_schedule_closed_before_the_start_and_open_after(
         sign_in_journal(page, journal, username)
         page.goto(journal.journal + "/integration/")
         page.get_by_role("link", name="Видеоконференции").click()
-        row = page.locator(f'[data-conference="{made["lesson"]}"]')
+        row = page.locator(f'[data-conference="lesson-{made["lesson"]}"]')
         expect(row).to_contain_text(f"Алгебра, {made['class']}")
         expect(row).to_contain_text("Онлайн-урок")
         expect(row).to_contain_text(NOT_YET)
@@ -414,7 +414,7 @@ def test_conferences_tab_and_schedule_closed_before_the_start_and_open_after(
         shot(page, "9-raspisanie-podklyuchitsya")
 
         page.goto(journal.journal + "/integration/?tab=conferences")
-        go = page.locator(f'[data-conference="{made["lesson"]}"]').get_by_role("link", name="Перейти")
+        go = page.locator(f'[data-conference="lesson-{made["lesson"]}"]').get_by_role("link", name="Перейти")
         expect(go).to_be_visible()
         assert go.get_attribute("href") == href
         shot(page, "10-videokonferencii-idet")

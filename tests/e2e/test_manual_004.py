@@ -312,12 +312,12 @@ def test_variant_1_on_a_phone_conference_and_schedule_then_unlink(phone: Page, j
     page.set_viewport_size({"width": 390, "height": 844})
 
     # The lesson's conference on the platform at the lesson's time, open for joining (it starts in two
-    # minutes), under the lesson's sourcedId (as the roster sync puts online lessons there).
+    # minutes), under «lesson-» and the lesson's sourcedId (as the roster sync puts online lessons there).
     sub, org_ref = binding(journal, username)
     answer = api(
         journal,
         "PUT",
-        f"/orgs/{org_ref}/conferences/{lesson}",
+        f"/orgs/{org_ref}/conferences/lesson-{lesson}",
         {
             "title": "Алгебра, онлайн-урок",
             "kind": "lesson",
@@ -328,7 +328,7 @@ def test_variant_1_on_a_phone_conference_and_schedule_then_unlink(phone: Page, j
     )
     assert answer.status_code in (200, 201), answer.text
     page.get_by_role("link", name="Видеоконференции").click()
-    row = page.locator(f'[data-conference="{lesson}"]')
+    row = page.locator(f'[data-conference="lesson-{lesson}"]')
     expect(row).to_contain_text("Онлайн-урок")
     join = row.get_by_role("link", name="Перейти")
     expect(join).to_be_visible()

@@ -22,6 +22,12 @@ DELETE = "delete"
 ACTION_WORDS = {PUT: "создать", "move": "перенести", DELETE: "удалить — урок отменён или больше не онлайн"}
 
 
+def lesson_conf_ref(lesson_ref: str) -> str:
+    """The platform's ``conf_ref`` of a lesson's conference: ``lesson-`` and the lesson's sourcedId. The
+    sync puts the conference there, and «Расписание» finds its «Подключиться» by it."""
+    return f"lesson-{lesson_ref}"
+
+
 def window_start(now: dt.datetime | None = None) -> dt.date:
     """Lessons from this day on are kept in step; older ones are left as they are (their conferences
     stay in the history of the platform)."""
@@ -101,7 +107,7 @@ def desired_conferences(desired: DesiredSchool, *, since: dt.date) -> dict[str, 
             and known.get(teacher) == desired.linked[teacher].sub
         ):
             organizer = desired.linked[teacher].sub
-        conf_ref = f"lesson-{lesson.ref}"
+        conf_ref = lesson_conf_ref(lesson.ref)
         found[conf_ref] = DesiredConference(
             conf_ref=conf_ref,
             lesson_id=lesson.id,

@@ -1,7 +1,8 @@
 """«Расписание» → «Подключиться» (manual 003, 2.2): the week's online lessons with their open conference.
 
-A lesson's conference is the platform conference whose ``conf_ref`` is the lesson's sourcedId (the
-journal puts online lessons on the platform under that reference). «Подключиться» appears only while
+A lesson's conference is the platform conference whose ``conf_ref`` is ``lesson-`` and the lesson's
+sourcedId (:func:`~parta.integration.sync.conferences.lesson_conf_ref`: the roster sync puts online
+lessons on the platform under that reference). «Подключиться» appears only while
 the platform says joining is open (it gives ``join_url`` only then). A parent sees the words of
 manual 001: the child's online lesson is joined from the child's account.
 """
@@ -16,6 +17,7 @@ from django import template
 from parta.integration import queries
 from parta.integration.conf import NotConfiguredError, config_required
 from parta.integration.platform_api import PlatformClient, PlatformRefusedError, PlatformUnavailableError
+from parta.integration.sync.conferences import lesson_conf_ref
 
 register = template.Library()
 
@@ -91,7 +93,8 @@ def _week_joins(context: template.Context) -> ScheduleJoins | None:
             unavailable = True
     return ScheduleJoins(
         lessons=[
-            LessonJoin(lesson=lesson, join_url=urls.get(str(lesson.sourced_id), "")) for lesson in online
+            LessonJoin(lesson=lesson, join_url=urls.get(lesson_conf_ref(str(lesson.sourced_id)), ""))
+            for lesson in online
         ],
         linked=link is not None,
         parent=parent,

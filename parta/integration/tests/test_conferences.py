@@ -38,6 +38,9 @@ def bound(account: Any, role: str, sub: str = SUB) -> Binding:
     )
 
 
+OTHER = "http://platform.test/calls/other/join/"
+
+
 def conference(conf_ref: str, title: str, start: dt.datetime, *, open_now: bool) -> dict[str, Any]:
     return {
         "conf_ref": conf_ref,
@@ -113,8 +116,16 @@ def test_schedule_shows_connect_beside_an_online_lesson_with_an_open_conference(
     online_lesson(school_day, online=False, number=4, starts_at=dt.time(11, 0), ends_at=dt.time(11, 45))
     bound(school_day["student"], "student")
     platform.conferences = [
-        conference(lesson.sourced_id, "Алгебра, 5А", timezone.now(), open_now=True),
-        conference(other.sourced_id, "Алгебра, 5А", timezone.now() + dt.timedelta(hours=1), open_now=False),
+        # under the reference the roster sync gives a lesson's conference (test_sync_conferences)
+        conference(f"lesson-{lesson.sourced_id}", "Алгебра, 5А", timezone.now(), open_now=True),
+        conference(
+            f"lesson-{other.sourced_id}",
+            "Алгебра, 5А",
+            timezone.now() + dt.timedelta(hours=1),
+            open_now=False,
+        ),
+        # another journal's conference that merely shares the sourcedId is not the lesson's
+        dict(conference(str(lesson.sourced_id), "Чужая", timezone.now(), open_now=True), join_url=OTHER),
     ]
     signed_in(client, "pupil")
     page = client.get("/schedule/").content.decode()
@@ -123,6 +134,7 @@ def test_schedule_shows_connect_beside_an_online_lesson_with_an_open_conference(
     assert f'data-lesson="{lesson.sourced_id}"' in page
     block = page.split(f'data-lesson="{lesson.sourced_id}"', 1)[1].split("</li>", 1)[0]
     assert f'href="{JOIN}"' in block
+    assert OTHER not in page
     later = page.split(f'data-lesson="{other.sourced_id}"', 1)[1].split("</li>", 1)[0]
     assert NOT_YET in later
 
@@ -132,7 +144,9 @@ def test_schedule_tells_a_parent_the_lesson_is_joined_from_the_childs_account(
 ) -> None:
     lesson = online_lesson(school_day, online=True)
     bound(school_day["parent"], "parent", sub="6f1c2d9e-5a1b-4c1d-8e1f-000000000008")
-    platform.conferences = [conference(lesson.sourced_id, "Алгебра, 5А", timezone.now(), open_now=True)]
+    platform.conferences = [
+        conference(f"lesson-{lesson.sourced_id}", "Алгебра, 5А", timezone.now(), open_now=True)
+    ]
     signed_in(client, "mother")
     page = client.get("/schedule/").content.decode()
     assert (
