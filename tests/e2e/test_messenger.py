@@ -227,6 +227,10 @@ def test_two_people_write_live_and_a_dropped_page_catches_up_once(parta: Parta, 
     # The parent's page drops off the network; what is written meanwhile arrives once on return.
     parent.context.set_offline(True)
     expect(parent.get_by_text("Нет соединения с сервером. Переподключаемся…")).to_be_visible()
+    shot(parent, "4-net-soedineniya")
+    parent.set_viewport_size(PHONE["viewport"])
+    shot(parent, "phone-7-net-soedineniya")
+    parent.set_viewport_size(DESKTOP["viewport"])
     write(teacher, "Пока вас не было: первое.")
     write(teacher, "Пока вас не было: второе.")
     parent.wait_for_timeout(500)
