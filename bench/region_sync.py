@@ -140,9 +140,12 @@ def exists(name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
-def year_rollover(*, command: list[str], env: dict[str, str], journal_url: str) -> str:
+def year_rollover(
+    *, command: list[str], env: dict[str, str], journal_url: str, profile: str | None, server_pid: int
+) -> str:
     """The new school year end to end: the journal's rollover, then the sync that carries it to the chats
-    (class chats renamed with their cohort, graduates out, the new-year notice). Returns the summary."""
+    (class chats renamed with their cohort, graduates out, the new-year notice). Returns the summary.
+    With ``profile``, the sync is sampled into ``rollover-journal.txt`` and ``rollover-platform.txt``."""
     with psycopg.connect(journal_url) as conn:
         (year,) = conn.execute("SELECT start_year FROM journal_academicyear WHERE is_current").fetchone()
         before = conn.execute("SELECT count(*) FROM integration_syncmember").fetchone()[0]
@@ -159,8 +162,14 @@ def year_rollover(*, command: list[str], env: dict[str, str], journal_url: str) 
     print(f"rollover (journal): {journal_seconds:.1f} s\n{rolled.stderr.strip()[-800:]}", file=sys.stderr)
     if rolled.returncode:
         raise SystemExit(rolled.returncode)
+    sampler = None
+    if profile:
+        sampler, command = profiled(profile, server_pid, command, prefix="rollover-")
     synced = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     total = time.perf_counter() - started
+    if sampler is not None:
+        sampler.send_signal(signal.SIGINT)
+        sampler.wait(timeout=60)
     print(
         f"rollover sync: {total - journal_seconds:.1f} s — {synced.stdout.strip()}\n"
         f"{synced.stderr.strip()[-1500:]}",
@@ -181,19 +190,22 @@ def year_rollover(*, command: list[str], env: dict[str, str], journal_url: str) 
     )
 
 
-def profiled(folder: str, server_pid: int, command: list[str]) -> tuple[subprocess.Popen[bytes], list[str]]:
-    """py-spy sampling the platform's server (in the background) and the journal's command (wrapped)."""
+def profiled(
+    folder: str, server_pid: int, command: list[str], *, prefix: str = ""
+) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """py-spy sampling the platform's server (in the background) and the journal's command (wrapped), into
+    ``{prefix}platform.txt`` and ``{prefix}journal.txt``."""
     pyspy = os.environ.get("PYSPY") or shutil.which("py-spy")
     if not pyspy:
         raise SystemExit("--profile: py-spy не найден (PATH или $PYSPY).")
     Path(folder).mkdir(parents=True, exist_ok=True)
     record = [pyspy, "record", "--format", "raw", "--rate", "200", "--nonblocking"]
     sampler = subprocess.Popen(
-        [*record, "-o", f"{folder}/platform.txt", "--pid", str(server_pid)],
+        [*record, "-o", f"{folder}/{prefix}platform.txt", "--pid", str(server_pid)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return sampler, [*record, "-o", f"{folder}/journal.txt", "--", *command]
+    return sampler, [*record, "-o", f"{folder}/{prefix}journal.txt", "--", *command]
 
 
 def main() -> None:
@@ -216,7 +228,8 @@ def main() -> None:
         metavar="DIR",
         help="Sample both processes with py-spy during the initial full sync (py-spy on PATH or in "
         "$PYSPY; not a project dependency) into DIR/journal.txt and DIR/platform.txt, collapsed stacks "
-        "(`bench/profile_top.py` sums them per function).",
+        "(`bench/profile_top.py` sums them per function); with --rollover, the rollover's sync too, into "
+        "DIR/rollover-journal.txt and DIR/rollover-platform.txt.",
     )
     options = parser.parse_args()
     journal_db, platform_db = "parta_sync_journal", "parta_sync_platform"
@@ -372,7 +385,13 @@ def main() -> None:
             )
         rollover = "not measured"
         if options.rollover:
-            rollover = year_rollover(command=command, env=journal_env, journal_url=journal_url)
+            rollover = year_rollover(
+                command=command,
+                env=journal_env,
+                journal_url=journal_url,
+                profile=options.profile,
+                server_pid=server.pid,
+            )
         with psycopg.connect(journal_url) as conn:
             groups, members, changes = conn.execute(
                 "SELECT (SELECT count(*) FROM integration_syncgroup), (SELECT count(*) FROM "

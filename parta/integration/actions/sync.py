@@ -55,7 +55,13 @@ from parta.integration.sync.conferences import (
     conferences_forget_past,
 )
 from parta.integration.sync.desired import DesiredSchool, desired_school, subject_chats_enabled, titles
-from parta.integration.sync.ledger import ledger_commit_async
+from parta.integration.sync.ledger import (
+    GROUP_COLUMNS,
+    groups_update,
+    ledger_commit_async,
+    members_delete,
+    members_set_admin,
+)
 from parta.integration.sync.plan import GroupPlan, SchoolPlan, school_plan
 from parta.journal.public import (
     account_school_ids,
@@ -468,12 +474,12 @@ def _record(plan: SchoolPlan, batch: list[GroupPlan], results: list[GroupResult]
         done.append((group, result, set(result.unknown)))
     if not done:
         return errors
-    fields = ["school_id", "kind", "title", "subject", "archived", "chat_id", "updated_at"]
+    fields = list(GROUP_COLUMNS)
     with transaction.atomic():
         ledger_commit_async()
         refs = [group.ref for group, _, _ in done]
         existing = {
-            g.group_ref: g for g in SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__in=refs)
+            g.group_ref: g for g in SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__any=refs)
         }
         new_rows: list[SyncGroup] = []
         changed: list[SyncGroup] = []
@@ -487,27 +493,26 @@ def _record(plan: SchoolPlan, batch: list[GroupPlan], results: list[GroupResult]
             (changed if row.pk is not None else new_rows).append(row)
         if new_rows:
             SyncGroup.objects.bulk_create(new_rows, batch_size=1000)
-        if changed:
-            SyncGroup.objects.bulk_update(changed, fields, batch_size=500)
+        groups_update(changed)
         ids = dict(
-            SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__in=refs).values_list("group_ref", "pk")
+            SyncGroup.objects.filter(org_ref=plan.org_ref, group_ref__any=refs).values_list("group_ref", "pk")
         )
         members: list[tuple[Any, ...]] = []  # rows of MEMBER_COLUMNS
+        removed: list[tuple[int, str]] = []  # (chat row, sub)
+        admins: list[tuple[int, str, bool]] = []  # (chat row, sub, admin)
         history: list[tuple[Any, ...]] = []  # rows of CHANGE_COLUMNS
         for group, _, unknown in done:
             group_id = ids[group.ref]
-            removed = [c.sub for c in group.changes if c.change == SyncChangeKind.REMOVED] + sorted(unknown)
-            if removed:
-                SyncMember.objects.filter(group_id=group_id, sub__in=removed).delete()
-            members.extend(
-                (group_id, c.sub, c.account_id, c.person_id, group.target[c.sub].admin)
-                for c in group.changes
-                if c.change == SyncChangeKind.ADDED and c.sub not in unknown
-            )
-            for kind, admin in ((SyncChangeKind.ADMIN_GRANTED, True), (SyncChangeKind.ADMIN_REVOKED, False)):
-                subs = [c.sub for c in group.changes if c.change == kind and c.sub not in unknown]
-                if subs:
-                    SyncMember.objects.filter(group_id=group_id, sub__in=subs).update(admin=admin)
+            removed.extend((group_id, sub) for sub in sorted(unknown))
+            for c in group.changes:
+                if c.change == SyncChangeKind.REMOVED:
+                    removed.append((group_id, c.sub))
+                elif c.sub in unknown:
+                    continue
+                elif c.change == SyncChangeKind.ADDED:
+                    members.append((group_id, c.sub, c.account_id, c.person_id, group.target[c.sub].admin))
+                elif c.change in ADMIN_CHANGES:
+                    admins.append((group_id, c.sub, ADMIN_CHANGES[c.change]))
             history.extend(
                 (
                     now,
@@ -522,11 +527,14 @@ def _record(plan: SchoolPlan, batch: list[GroupPlan], results: list[GroupResult]
                 for c in group.changes
                 if c.sub not in unknown
             )
+        members_delete(removed)
+        members_set_admin(admins)
         _insert_many(SyncMember, MEMBER_COLUMNS, members, unique=True)
         _insert_many(SyncChange, CHANGE_COLUMNS, history)
     return errors
 
 
+ADMIN_CHANGES: dict[str, bool] = {SyncChangeKind.ADMIN_GRANTED: True, SyncChangeKind.ADMIN_REVOKED: False}
 MEMBER_COLUMNS = ("group_id", "sub", "account_id", "person_id", "admin")
 CHANGE_COLUMNS = (
     "created_at",

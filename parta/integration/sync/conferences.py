@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from parta.core.bulk import bulk_update_rows
 from parta.integration.models import SyncConference, SyncMember
 from parta.integration.sync.desired import DesiredSchool, group_refs
 from parta.integration.sync.ledger import ledger_commit_async
@@ -206,7 +207,7 @@ def conferences_applied(
         # split first: bulk_create sets the new rows' pk (on PostgreSQL), which would update them again
         new, known = [r for r in rows if r.pk is None], [r for r in rows if r.pk is not None]
         SyncConference.objects.bulk_create(new, batch_size=1000)
-        SyncConference.objects.bulk_update(known, fields, batch_size=500)
+        bulk_update_rows(known, fields)
 
 
 def conferences_forget_past(*, school_id: int, since: dt.date | None = None) -> int:

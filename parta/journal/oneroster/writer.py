@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 
+from parta.core.bulk import bulk_update_rows
 from parta.journal.actions.outbox import outbox_emit
 from parta.journal.models import (
     AcademicYear,
@@ -216,7 +217,7 @@ class _Writer:
 
     def _update(self, kind: str, model: type[M], objects: list[M], fields: list[str]) -> None:
         if objects:
-            model._default_manager.bulk_update(objects, fields, batch_size=500)
+            bulk_update_rows(objects, fields)
             self.updated[kind] += len(objects)
 
     def _touch_person(self, sid: str) -> None:

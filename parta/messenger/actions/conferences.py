@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parta.core import clock
+from parta.core.bulk import bulk_update_rows
 from parta.messenger.actions.errors import MessengerError
 from parta.messenger.actions.link_requests import OrganizationNotFoundError
 from parta.messenger.models import (
@@ -227,7 +228,7 @@ def _apply(
         outcome.conference = conference
     Conference.objects.bulk_create(new, batch_size=1000)
     if changed:
-        Conference.objects.bulk_update(changed, sorted(fields), batch_size=500)
+        bulk_update_rows(changed, sorted(fields))
     ids = {conf_ref: outcomes[conf_ref].conference.pk for conf_ref in wanted}  # type: ignore[union-attr]
     current: dict[int, set[int]] = {pk: set() for pk in ids.values()}
     for conference_id, profile_id in ConferenceParticipant.objects.filter(

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from parta.core.bulk import bulk_update_rows
 from parta.messenger.actions.errors import MessengerError
 from parta.messenger.actions.locks import members_lock
 from parta.messenger.actions.locks import pg_ints as _ints
@@ -377,9 +378,7 @@ def groups_sync(*, organization: Organization, items: Sequence[GroupState | Grou
                     )
                     changed_chats.append(chat)
         if changed_chats:
-            Chat.objects.bulk_update(
-                changed_chats, ["title", "subject", "kind", "is_archived", "archived_at"]
-            )
+            bulk_update_rows(changed_chats, ["title", "subject", "kind", "is_archived", "archived_at"])
 
         chat_ids = sorted({r.chat_id for r in results if r.chat_id is not None})
         current = _current_members(chat_ids)
