@@ -84,11 +84,27 @@ def caches() -> dict[str, Any]:
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+def worker_processes(db: dict[str, Any], on_postgresql: int) -> int:
+    """How many processes ``parta worker <side>`` runs: ``PARTA_WORKER_PROCESSES``, else one on SQLite
+    (one writer at a time) and ``on_postgresql`` on PostgreSQL (parta/core/management/commands/
+    tasks_worker.py)."""
+    configured = os.environ.get("PARTA_WORKER_PROCESSES", "").strip()
+    if configured:
+        return max(1, int(configured))
+    return on_postgresql if db["ENGINE"] == "django.db.backends.postgresql" else 1
+
+
 def build(
-    *, side: str, apps: list[str], root_urlconf: str, context_processors: tuple[str, ...] = ()
+    *,
+    side: str,
+    apps: list[str],
+    root_urlconf: str,
+    context_processors: tuple[str, ...] = (),
+    worker_processes_on_postgresql: int = 1,
 ) -> dict[str, Any]:
     """The settings dictionary of one side; the side's module copies it into its globals."""
     debug = env_bool("PARTA_DEBUG", False)
+    db = database(side)
     static_root = VAR_DIR / f"static-{side}"
     static_root.mkdir(parents=True, exist_ok=True)
     secret = os.environ.get("PARTA_SECRET_KEY") or f"parta-{side}-insecure-development-key-change-me"
@@ -140,7 +156,8 @@ def build(
                 },
             }
         ],
-        "DATABASES": {"default": database(side)},
+        "DATABASES": {"default": db},
+        "PARTA_WORKER_PROCESSES": worker_processes(db, worker_processes_on_postgresql),
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "CACHES": caches(),
         "PASSWORD_HASHERS": [

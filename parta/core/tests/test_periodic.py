@@ -40,7 +40,9 @@ def queued() -> list[DBTaskResult]:
 def worker() -> None:
     """A worker started now that runs what is due and stops (``--batch``), as one would after a restart.
     It closes and reopens its connection as it goes: the tests that start one commit for real."""
-    call_command("tasks_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    call_command(
+        "tasks_worker", "--batch", "--no-reload", "--no-startup-delay", "--processes", "1", verbosity=0
+    )
 
 
 @pytest.mark.django_db(transaction=True)

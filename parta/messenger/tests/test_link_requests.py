@@ -183,7 +183,9 @@ def test_the_task_workers_expire_unanswered_requests_by_themselves(
     settings.PARTA_MESSENGER_LINK_REQUEST_SECONDS = 600
     request_id = ask(bars).json()["id"]
     clock(601)
-    call_command("tasks_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    call_command(
+        "tasks_worker", "--batch", "--no-reload", "--no-startup-delay", "--processes", "1", verbosity=0
+    )
     assert LinkRequest.objects.get(uuid=request_id).state == "expired"
     assert [e.data["id"] for e in events("link_request.expired")] == [request_id]
     page = signed_in(parent).get(f"/chats/{community_chat_of(profile=parent).pk}/").content.decode()
