@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from parta.integration.actions.bindings import bindings_repair, bindings_repair_due
 from parta.integration.actions.sync import (
     account_links_complete,
     schools_unchanged,
@@ -12,6 +13,7 @@ from parta.integration.actions.sync import (
     sync_outbox_pump,
     sync_school,
 )
+from parta.integration.conf import NotConfiguredError, config_required
 from parta.journal.public import schools_all
 
 
@@ -56,3 +58,22 @@ def sync_all_deep_task() -> int:
     """The nightly safety net (``PARTA_SYNC_DEEP_SECONDS``): every school marked, its desired state
     computed and diffed even when its version says nothing changed."""
     return _sync_all(deep=True)
+
+
+@task()
+def bindings_repair_task(account_id: int) -> int:
+    """Delete the account's links the platform keeps that no binding holds (queued when the journal
+    refused a confirmation the platform had already made a link for). Returns how many it deleted."""
+    return bindings_repair(config=config_required(), account_id=account_id)
+
+
+@task()
+def integration_repair_task() -> int:
+    """The periodic repair (``PARTA_INTEGRATION_REPAIR_SECONDS``): bindings left ``pending`` by a crash,
+    links left on the platform after a lost answer or a refused confirmation. Returns how many links it
+    deleted; nothing to do while the integration is not configured."""
+    try:
+        config = config_required()
+    except NotConfiguredError:
+        return 0
+    return bindings_repair_due(config=config).deleted

@@ -149,12 +149,8 @@ def connect(request: HttpRequest) -> HttpResponse:
     """«Подключить», «Перейти к подключению», «Привязать учебный профиль …»: off to the ID."""
     account_id = _account_id(request)
     if linking_methods() == "messenger":
-        return _problem(
-            request,
-            title="Подключение через Сферум ID не используется",
-            text="В этом журнале учётная запись привязывается подтверждением в мессенджере.",
-            status=404,
-        )
+        # «Партнеры» → «Подключить» (and any old link here) lead to the phone form of manual 003.
+        return redirect("integration:section")
     if queries.linked(account_id=account_id) is not None and not queries.link_gaps(account_id=account_id):
         return redirect("integration:section")  # linked in all its schools: nothing to link
     try:
@@ -259,6 +255,18 @@ def consent(request: HttpRequest) -> HttpResponse:
             return _not_configured(request)
         except actions.PlatformUnavailableError:
             return _unavailable(request, reverse("integration:consent"))
+        except actions.NotStoredError as failed:
+            return render(
+                request,
+                "integration/problem.html",
+                {
+                    "title": "Привязка не сохранена",
+                    "text": str(failed),
+                    "retry_url": reverse("integration:consent"),
+                    "retry_label": "Повторить",
+                },
+                status=503,
+            )
         except actions.LinkError as refused:
             request.session.pop(CONSENT_KEY, None)
             return _problem(request, title="Привязка невозможна", text=str(refused), status=409)

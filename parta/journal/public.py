@@ -91,6 +91,7 @@ class PersonInfo:
     first_name: str
     middle_name: str
     birth_date: dt.date | None
+    phone: str = ""  # +79XXXXXXXXX as the school entered it, or empty
 
     @property
     def full_name(self) -> str:
@@ -128,6 +129,7 @@ def _person_info(person: Any) -> PersonInfo:
         first_name=person.first_name,
         middle_name=person.middle_name,
         birth_date=person.birth_date,
+        phone=person.phone,
     )
 
 

@@ -105,7 +105,7 @@ def second_journal(parta: Parta, port: int | None = None, **settings: str) -> It
         process.wait(timeout=10)
 
 
-def open_chats_icon(page: Page, label: str = "Чаты") -> None:
+def open_chats_icon(page: Page, label: str = "Чаты Сферум") -> None:
     """The chats icon in the header (manual 000 «Чаты Сферум», 001; 002 «Личные сообщения»)."""
     page.get_by_role("banner").get_by_role("link", name=label, exact=True).click()
 

@@ -259,7 +259,7 @@ def test_manual_000_chats_icon_and_cancel_in_the_window(page: Page, journal: Par
     username = journal_account(journal, "teacher")
     phone = new_phone()
     sign_in(page, journal, username)
-    page.get_by_role("link", name="Чаты").click()
+    page.get_by_role("link", name="Чаты Сферум").click()
     expect_not_linked(page)
     shot(page, "000-ne-podklyuchen")
     page.get_by_role("link", name="Перейти к подключению").click()

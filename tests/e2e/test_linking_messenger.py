@@ -99,8 +99,9 @@ def deliver_webhooks(parta: Parta) -> None:
     _cli(parta, "platform", "db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0")
 
 
-def parent_account(parta: Parta) -> str:
-    """A new journal account: a parent of a new pupil of the demo school."""
+def parent_account(parta: Parta, child_phone: str = "") -> str:
+    """A new journal account: a parent of a new pupil of the demo school (whose phone in the journal is
+    ``child_phone``)."""
     username = f"e2e-msg-parent-{next(_logins)}"
     journal_shell(
         parta,
@@ -111,7 +112,7 @@ def parent_account(parta: Parta) -> str:
         "p = Person.objects.create(last_name='Кузнецова', first_name='Елена', middle_name='Сергеевна', "
         "birth_date=datetime.date(1987, 3, 2), gender='female')\n"
         "kid = Person.objects.create(last_name='Кузнецов', first_name='Артём', middle_name='Дмитриевич', "
-        "birth_date=datetime.date(2015, 5, 1), gender='male')\n"
+        f"birth_date=datetime.date(2015, 5, 1), gender='male', phone={child_phone!r})\n"
         "Enrolment.objects.create(student=kid, school_class=c, begins_on=c.year.starts_on)\n"
         "Guardianship.objects.create(guardian=p, student=kid)\n"
         f"Account.objects.create_user({username!r}, {PASSWORD!r}, person=p)\n",
@@ -193,7 +194,7 @@ def test_manual_003_wrong_format_then_confirmed_in_the_messenger(
     phone = new_phone()
     id_profile(journal, phone, "Кузнецова", "Елена", "Сергеевна")
     sign_in_journal(page, journal, username)
-    page.get_by_role("link", name="Чаты").first.click()
+    page.get_by_role("link", name="Чаты Сферум").click()
     expect(page.get_by_role("heading", name="Мессенджер не подключен")).to_be_visible()
     expect(page.get_by_role("heading", name="Авторизация в Сферум")).to_be_visible()
     shot(page, "1-avtorizaciya")
@@ -251,6 +252,22 @@ def test_manual_003_wrong_format_then_confirmed_in_the_messenger(
     active, received = out.split()
     assert active == "1"
     assert int(received) >= 1
+
+
+def test_manual_003_the_childs_number_is_refused_then_ones_own_is_asked(page: Page, journal: Parta) -> None:
+    child, own = new_phone(), new_phone()
+    username = parent_account(journal, child_phone=child)
+    id_profile(journal, own, "Кузнецова", "Елена", "Сергеевна")
+    sign_in_journal(page, journal, username)
+    page.get_by_role("link", name="Чаты Сферум").click()
+    page.get_by_label("Номер телефона").fill(typed(child))
+    page.get_by_role("button", name="Привязать учебный аккаунт Сферум").click()
+    refusal = page.get_by_role("alert").filter(has_text="Это номер телефона вашего ребёнка (Кузнецов Артём")
+    expect(refusal).to_contain_text("укажите свой номер телефона")
+    shot(page, "nomer-rebyonka")
+    page.get_by_label("Номер телефона").fill(typed(own))
+    page.get_by_role("button", name="Привязать учебный аккаунт Сферум").click()
+    expect(page.get_by_text("Запрос на привязку отправлен.")).to_be_visible()
 
 
 def test_manual_003_declined_in_the_messenger_then_try_again(

@@ -309,7 +309,7 @@ def test_support_only_no_button_and_the_operator_unlinks_with_a_reason(
         expect(page.get_by_role("link", name="Отвязать учетную запись")).to_have_count(0)
         expect(
             page.get_by_text(
-                "Отвязать учебный профиль от вашей учётной записи в журнале возможно только через "
+                "Отвязать учебный профиль от вашей учетной записи в журнале возможно только через "
                 "службу технической поддержки."
             )
         ).to_be_visible()

@@ -60,7 +60,7 @@ def staff_entry_to_the_id(page: Page, journal: Parta, username: str, *, shots: b
     expect(page.get_by_role("link", name="Журнал", exact=True)).to_be_visible()
     # The icon reads «Личные сообщения» here (manual 002), not «Чаты».
     banner = page.get_by_role("banner")
-    expect(banner.get_by_role("link", name="Чаты", exact=True)).to_have_count(0)
+    expect(banner.get_by_role("link", name="Чаты Сферум", exact=True)).to_have_count(0)
     if shots:
         shot(page, 2, "2-lichnye-soobshcheniya")
     open_chats_icon(page, "Личные сообщения")

@@ -6,10 +6,17 @@ from parta.integration.actions.bindings import (
     bindings_extend,
     bindings_pending_repair,
     bindings_repair,
+    bindings_repair_due,
     link_refusals_clear,
     unlink_allowed,
 )
-from parta.integration.actions.errors import UNAVAILABLE, LinkError, PlatformUnavailableError, UnlinkError
+from parta.integration.actions.errors import (
+    UNAVAILABLE,
+    LinkError,
+    NotStoredError,
+    PlatformUnavailableError,
+    UnlinkError,
+)
 from parta.integration.actions.link_requests import (
     link_request_apply,
     link_request_refresh,
@@ -29,6 +36,7 @@ from parta.integration.actions.webhooks import webhook_receive
 __all__ = [
     "UNAVAILABLE",
     "LinkError",
+    "NotStoredError",
     "PlatformUnavailableError",
     "UnlinkError",
     "binding_create",
@@ -36,6 +44,7 @@ __all__ = [
     "bindings_extend",
     "bindings_pending_repair",
     "bindings_repair",
+    "bindings_repair_due",
     "link_refusals_clear",
     "link_request_apply",
     "link_request_refresh",

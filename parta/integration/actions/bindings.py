@@ -43,7 +43,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from parta.integration.actions.audit import binding_event_record
-from parta.integration.actions.errors import LinkError, UnlinkError
+from parta.integration.actions.errors import LinkError, NotStoredError, UnlinkError
 from parta.integration.actions.rules import profile_owner_check
 from parta.integration.conf import Config, pending_stale_after, unlink_policy
 from parta.integration.models import Binding, BindingEventKind, BindingState, LinkRefusal
@@ -438,11 +438,11 @@ def _bindings_register(
                 roles=[row.role for row in rows],
                 schools=sorted({row.org_ref for row in rows}),
             )
-    except Exception:
+    except Exception as error:
         logger.exception("storing the binding of account %s failed; undoing it on the platform", account_id)
         _undo_links(config=config, link_ids=set(link_ids.values()) - held)  # never a link still in use
         _fail(rows, cleanup=True)
-        raise
+        raise NotStoredError from error
 
 
 def _platform_link(
@@ -551,6 +551,27 @@ def bindings_pending_repair(*, config: Config, account_id: int) -> int:
                     kind=kind, account_id=account_id, profile_sub=settled[0].profile_sub, **detail
                 )
     return len(activated) + len(failed)
+
+
+@dataclass(frozen=True)
+class RepairSummary:
+    checked: int  # accounts looked at
+    deleted: int  # stray links deleted on the platform
+    left: int  # accounts still waiting (the platform did not answer)
+
+
+def bindings_repair_due(*, config: Config) -> RepairSummary:
+    """Repair every account that needs it: ``pending`` rows older than ``pending_stale_after()`` and
+    failed rows marked ``cleanup_needed`` (:func:`bindings_repair` each). Run by ``integration_repair``
+    and, every ``PARTA_INTEGRATION_REPAIR_SECONDS``, by the task workers."""
+    stale = Binding.objects.filter(
+        state=BindingState.PENDING, created_at__lt=timezone.now() - pending_stale_after()
+    )
+    waiting = Q(cleanup_needed=True) | Q(pk__in=stale.values("pk"))
+    account_ids = sorted(set(Binding.objects.filter(waiting).values_list("account_id", flat=True)))
+    deleted = sum(bindings_repair(config=config, account_id=a) for a in account_ids)
+    left = Binding.objects.filter(waiting).values("account_id").distinct().count()
+    return RepairSummary(checked=len(account_ids), deleted=deleted, left=left)
 
 
 def bindings_repair(*, config: Config, account_id: int) -> int:

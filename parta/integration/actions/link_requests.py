@@ -17,6 +17,7 @@ statement of membership, so no second question is asked.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
@@ -35,6 +36,7 @@ from parta.integration.actions.bindings import (
     link_refusals_clear,
 )
 from parta.integration.actions.errors import LinkError
+from parta.integration.actions.rules import phone_owner_check
 from parta.integration.actions.sync import account_links_on_commit
 from parta.integration.conf import Config
 from parta.integration.models import (
@@ -99,6 +101,18 @@ def link_request_start(
         raise LinkError(NO_ROLE)
     if Binding.objects.filter(account_id=account_id, state=BindingState.ACTIVE).exists():
         raise LinkError(ALREADY_OTHER_PROFILE)
+    try:
+        phone_owner_check(account=account, phone=e164)
+    except LinkError as refused:
+        binding_event_record(
+            kind=BindingEventKind.LINK_REFUSED,
+            account_id=account_id,
+            actor_id=actor_id,
+            method="messenger",
+            reason="owner",
+            message=str(refused),
+        )
+        raise
     bindings_repair(config=config, account_id=account_id)  # a linking left pending by a crash
     pending = MessengerLinkRequest.objects.filter(
         account_id=account_id, state=LinkRequestState.PENDING
@@ -196,6 +210,7 @@ def link_request_apply(
         if elsewhere or mine or not profile_sub or not link_id:
             row.state = LinkRequestState.FAILED
             row.save(update_fields=["state", "decided_at", "decided_by", "profile_sub", "link_id"])
+            _stray_link_mark(row=row, now=now)
             binding_event_record(
                 kind=BindingEventKind.LINK_REFUSED,
                 account_id=row.account_id,
@@ -224,6 +239,7 @@ def link_request_apply(
                     )
         except IntegrityError:  # a live binding appeared meanwhile (unique per account and role)
             row.state = LinkRequestState.FAILED
+            _stray_link_mark(row=row, now=now)
         else:
             row.state = LinkRequestState.CONFIRMED
             # The person linked again: the platform's earlier refusals are asked again by the extension.
@@ -240,6 +256,37 @@ def link_request_apply(
             )
         row.save(update_fields=["state", "decided_at", "decided_by", "profile_sub", "link_id"])
         return row
+
+
+def _stray_link_mark(*, row: MessengerLinkRequest, now: dt.datetime) -> None:
+    """Both sides or neither: the platform registered ``row.link_id`` when the person pressed «Подключить»,
+    but the journal refused the confirmation. A ``failed`` row marked ``cleanup_needed`` makes
+    :func:`bindings_repair` (the account's next linking, ``integration_repair``) delete that link unless an
+    active binding holds it."""
+    if not row.link_id:
+        return
+    Binding.objects.create(
+        account_id=row.account_id,
+        role=(row.roles or ["student"])[0],
+        org_ref=row.org_ref,
+        profile_sub=row.profile_sub,
+        phone=row.phone,
+        link_id=row.link_id,
+        state=BindingState.FAILED,
+        ended_at=now,
+        end_reason="подтверждение в мессенджере не принято журналом",
+        cleanup_needed=True,
+    )
+    transaction.on_commit(lambda: _enqueue_repair(row.account_id))
+
+
+def _enqueue_repair(account_id: int) -> None:
+    from parta.integration.tasks import bindings_repair_task  # the task module imports the actions
+
+    try:
+        bindings_repair_task.enqueue(account_id)
+    except Exception:  # the queue is down: the periodic repair deletes the link
+        logger.exception("could not queue the repair of account %s", account_id)
 
 
 def link_request_refresh(*, config: Config, account_id: int) -> MessengerLinkRequest | None:

@@ -85,3 +85,25 @@ def profile_owner_check(*, account: AccountInfo, claims: ProfileClaims) -> None:
             "Этот учебный профиль принадлежит ребёнку: родитель и сотрудник школы привязывают "
             "только собственный профиль. Войдите со своим номером телефона."
         )
+
+
+def phone_owner_check(*, account: AccountInfo, phone: str) -> None:
+    """Manual 003 knows the profile only by its phone: raise :class:`LinkError` when the journal has that
+    number for the account's child or parent (and not for the account's own person — a family may share
+    one phone)."""
+    own = account.person.phone if account.person else ""
+    if not phone or phone == own:
+        return
+    for ward in account.wards:
+        if ward.phone == phone:
+            raise LinkError(
+                f"Это номер телефона вашего ребёнка ({ward.full_name}) в журнале. К вашей учётной записи "
+                "привязывается только ваш собственный учебный профиль: укажите свой номер телефона. "
+                "Ребёнок привязывает свой профиль в своей учётной записи."
+            )
+    for guardian in account.guardians:
+        if guardian.phone == phone:
+            raise LinkError(
+                f"Это номер телефона вашего родителя ({guardian.full_name}) в журнале. К учётной записи "
+                "ученика привязывается только профиль самого ученика: укажите свой номер телефона."
+            )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from parta.integration.actions.errors import LinkError
 from parta.integration.actions.link_requests import PHONE_FORMAT, phone_check
 from parta.integration.models import Binding, BindingEvent, BindingState, MessengerLinkRequest
+from parta.integration.tasks import integration_repair_task
 from parta.integration.tests.conftest import signed_in
 from parta.integration.tests.fakes import FakePlatform
 
@@ -148,7 +150,7 @@ def test_no_account_on_that_phone(client: Client, platform: FakePlatform, school
 
 
 def test_profile_already_bound_to_another_account_is_refused(
-    client: Client, platform: FakePlatform, school_day
+    client: Client, platform: FakePlatform, school_day, django_capture_on_commit_callbacks
 ) -> None:
     Binding.objects.create(
         account=school_day["teacher"],
@@ -163,9 +165,57 @@ def test_profile_already_bound_to_another_account_is_refused(
     client.post("/integration/messenger/", {"phone": PHONE})
     (asked,) = platform.link_requests.values()
     platform.link_request_answer(asked["id"], "confirmed")
-    text = client.get("/integration/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        text = client.get("/integration/").content.decode()
     assert "уже привязан к другой учётной записи журнала" in text
-    assert not Binding.objects.filter(account=school_day["parent"]).exists()
+    assert not Binding.objects.filter(account=school_day["parent"], state__in=["pending", "active"]).exists()
+    # Both sides or neither: the link the platform made on «Подключить» is deleted by the repair — queued
+    # at once for the task worker, and by the periodic repair or the command too.
+    queued = DBTaskResult.objects.filter(task_path="parta.integration.tasks.bindings_repair_task")
+    assert [r.args_kwargs["args"] for r in queued] == [[school_day["parent"].pk]]
+    assert integration_repair_task.call() == 1  # the periodic repair (the queued task does the same)
+    mother_ref = str(school_day["parent"].pk)
+    assert not [v for v in platform.links.values() if v["journal_account_ref"] == mother_ref]
+
+
+def test_messenger_only_deployment_partners_connect_leads_to_the_phone_form(
+    client: Client, platform: FakePlatform, school_day, settings
+) -> None:
+    settings.PARTA_INTEGRATION_LINKING = "messenger"
+    signed_in(client, "mother")
+    assert 'href="/integration/connect/"' in client.get("/settings/partners/").content.decode()
+    landing = client.get("/integration/connect/", follow=True)
+    assert landing.status_code == 200
+    text = landing.content.decode()
+    assert "Привязать учебный аккаунт Сферум" in text
+    assert "Перейти к подключению" not in text  # the ID's entry points are hidden
+    assert not [r for r in platform.requests if r[0] != "GET"]
+
+
+@pytest.mark.parametrize(("whose", "account"), [("pupil", "mother"), ("mother", "pupil")])
+def test_the_childs_or_parents_number_is_refused_before_anyone_is_asked(
+    client: Client, platform: FakePlatform, school_day, whose: str, account: str
+) -> None:
+    school_day[whose].phone = E164
+    school_day[whose].save(update_fields=["phone"])
+    signed_in(client, account)
+    page = client.post("/integration/messenger/", {"phone": PHONE}).content.decode()
+    relative = "вашего ребёнка (Кузнецов Артём" if whose == "pupil" else "вашего родителя (Кузнецова Елена"
+    assert f"Это номер телефона {relative}" in page
+    assert "укажите свой номер телефона" in page
+    assert not platform.link_requests
+    assert not MessengerLinkRequest.objects.exists()
+
+
+def test_a_number_the_family_shares_is_not_refused(
+    client: Client, platform: FakePlatform, school_day
+) -> None:
+    for person in (school_day["pupil"], school_day["mother"]):
+        person.phone = E164
+        person.save(update_fields=["phone"])
+    signed_in(client, "mother")
+    client.post("/integration/messenger/", {"phone": PHONE})
+    assert len(platform.link_requests) == 1
 
 
 def test_platform_down_at_the_request_stores_nothing(

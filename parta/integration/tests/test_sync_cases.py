@@ -375,7 +375,11 @@ def test_the_journal_workers_queue_the_periodic_reconcile_themselves(school: dic
     s = school["school"]
     sync_outbox_pump()
     sync_school(school_id=s.pk)  # in step with the journal
-    assert sorted(periodic_tick(now=timezone.now())) == ["integration.sync_all", "integration.sync_all_deep"]
+    assert sorted(periodic_tick(now=timezone.now())) == [
+        "integration.repair",
+        "integration.sync_all",
+        "integration.sync_all_deep",
+    ]
     assert {r.task_path for r in DBTaskResult.objects.all()} >= {
         "parta.integration.tasks.sync_all_task",
         "parta.integration.tasks.sync_all_deep_task",

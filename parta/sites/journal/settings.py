@@ -8,6 +8,8 @@ globals().update(
         apps=["parta.journal", "parta.integration"],
         root_urlconf="parta.sites.journal.urls",
         context_processors=("parta.journal.context.journal",),
+        # The sync runs a school per task: four at a time is the fastest on two cores (bench/RESULTS.md).
+        worker_processes_on_postgresql=4,
     )
 )
 
@@ -93,5 +95,11 @@ PARTA_PERIODIC_TASKS = {
     "integration.sync_all_deep": {
         "task": "parta.integration.tasks.sync_all_deep_task",
         "every": int(_integration_os.environ.get("PARTA_SYNC_DEEP_SECONDS", "86400")),
+    },
+    # Bindings a crash left pending, links the platform kept after a lost answer or a refused
+    # confirmation (`parta journal integration_repair` does the same by hand; docs/integration.md).
+    "integration.repair": {
+        "task": "parta.integration.tasks.integration_repair_task",
+        "every": int(_integration_os.environ.get("PARTA_INTEGRATION_REPAIR_SECONDS", "300")),
     },
 }
