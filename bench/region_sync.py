@@ -140,6 +140,28 @@ def exists(name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
+def deep_by_worker(*, env: dict[str, str], processes: int) -> str:
+    """The periodic path: ``sync_all_deep_task`` queues every school, and the journal's task worker with
+    ``processes`` processes runs them (``--batch``: until the queue is empty). Returns the summary."""
+    journal = dict(env, DJANGO_SETTINGS_MODULE="parta.sites.journal.settings")
+    # only the queued schools: the workers' own periodic tasks would queue more
+    for off in ("PARTA_SYNC_PERIODIC_SECONDS", "PARTA_SYNC_DEEP_SECONDS", "PARTA_INTEGRATION_REPAIR_SECONDS"):
+        journal[off] = "0"
+    base = [sys.executable, "-m", "parta.cli", "journal"]
+    print(f"--deep by the worker: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    started = time.perf_counter()
+    queue = "from parta.integration.tasks import sync_all_deep_task\nprint(sync_all_deep_task.call())"
+    queued = subprocess.run(
+        [*base, "shell", "-c", queue], env=journal, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()[-1]
+    run = [*base, "tasks_worker", "--processes", str(processes), "--batch", "--no-startup-delay", "-v", "0"]
+    subprocess.run(run, env=journal, cwd=ROOT, check=True)
+    seconds = time.perf_counter() - started
+    summary = f"{seconds:.1f} s, {queued} schools, {processes} processes"
+    print(f"--deep by the worker: {summary}", file=sys.stderr)
+    return summary
+
+
 def year_rollover(
     *, command: list[str], env: dict[str, str], journal_url: str, profile: str | None, server_pid: int
 ) -> str:
@@ -217,6 +239,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Keep the journal's database if it exists.")
     parser.add_argument("--jobs", type=int, default=1, help="Schools at once (`parta sync --jobs`).")
     parser.add_argument("--fast", type=int, default=50, help="Accounts for the fast-path latency (0: skip).")
+    parser.add_argument(
+        "--worker",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Also time the nightly --deep reconcile as the task workers run it: every school queued "
+        "(sync_all_deep_task), then `tasks_worker --processes N --batch` until the queue is empty.",
+    )
     parser.add_argument(
         "--rollover",
         action="store_true",
@@ -354,6 +384,9 @@ def main() -> None:
             )
             if result.returncode:
                 raise SystemExit(result.returncode)
+        worker = "not measured"
+        if options.worker:
+            worker = deep_by_worker(env=journal_env, processes=options.worker)
         fast = "not measured"
         if options.fast:
             fast_env = dict(journal_env, DJANGO_SETTINGS_MODULE="parta.sites.journal.settings")
@@ -401,7 +434,7 @@ def main() -> None:
         print(
             f"| {time.strftime('%Y-%m-%d')} | region_sync | {students:,} students, {len(schools):,} schools, "
             f"{out[1]} links | jobs {options.jobs} | initial {times[0]:.1f} s | no-op {times[1]:.1f} s | "
-            f"--deep {times[2]:.1f} s | "
+            f"--deep {times[2]:.1f} s (by the worker: {worker}) | "
             f"{fast} | rollover {rollover} | {groups:,} chats, {members:,} members |"
         )
     finally:

@@ -154,6 +154,8 @@ def _promote(
 # The same on PostgreSQL in two statements, with no Python object per student (a region moves a million):
 # the enrolments closed and their successors opened by one data-modifying WITH, the teaching copied by
 # one INSERT … SELECT. New sourcedIds come from gen_random_uuid(), as new_sourced_id() makes them.
+# ``old.id = ANY(…)`` repeats what the join implies: without it PostgreSQL hashes every class of the
+# region (a sequential scan per school, 7 ms at 100,000 students and growing with the region and its years).
 PROMOTE_SQL = """
 WITH moved AS (
     UPDATE journal_enrolment SET ends_on = %(ends_on)s, end_reason = %(promoted)s
@@ -165,6 +167,7 @@ SELECT gen_random_uuid()::text, moved.student_id, new.id, %(begins_on)s, NULL, '
 FROM moved
 JOIN journal_schoolclass old ON old.id = moved.school_class_id
 JOIN journal_schoolclass new ON new.cohort_id = old.cohort_id AND new.year_id = %(target)s
+WHERE old.id = ANY(%(old)s)
 """
 TEACHING_SQL = """
 INSERT INTO journal_teachingassignment (sourced_id, school_class_id, subject_id, teacher_id)
@@ -172,7 +175,7 @@ SELECT gen_random_uuid()::text, new.id, t.subject_id, t.teacher_id
 FROM journal_teachingassignment t
 JOIN journal_schoolclass old ON old.id = t.school_class_id
 JOIN journal_schoolclass new ON new.cohort_id = old.cohort_id AND new.year_id = %(target)s
-WHERE t.school_class_id = ANY(%(old)s)
+WHERE t.school_class_id = ANY(%(old)s) AND old.id = ANY(%(old)s)
 """
 
 
