@@ -288,7 +288,9 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
     here for the role a chat needs: staff for «Учительская» and a chat's admin, parent for a parents'
     chat, student for the others. A role the platform refused for good for the account's profile here
     (``LinkRefusal``, not cleared) counts as done: it is not asked again on every run. A pending binding
-    left by a crash does not count (the extension repairs it). Two queries per 5000 accounts."""
+    left by a crash does not count (the extension repairs it). No query for the bindings when the desired
+    state read them (``DesiredSchool.bound_roles``; one per 5000 accounts otherwise) and one for the
+    school's open refusals."""
     needs: dict[int, set[frozenset[str]]] = defaultdict(set)
     subs: dict[int, str] = {}
     for group in desired.groups.values():
@@ -301,21 +303,25 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
             else:
                 need = frozenset({"student"})
             needs[member.account_id].add(need)
-    bound: dict[int, set[str]] = defaultdict(set)
+    bound: defaultdict[int, set[str]] = defaultdict(set)
     ids = sorted(needs)
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        for account_id, role in (
-            live_bindings()
-            .filter(account_id__any=chunk, org_ref=desired.org_ref)
-            .values_list("account_id", "role")
-        ):
-            bound[account_id].add(role)
-        for account_id, role, sub in LinkRefusal.objects.filter(
-            account_id__any=chunk, org_ref=desired.org_ref, cleared_at__isnull=True
-        ).values_list("account_id", "role", "profile_sub"):
-            if subs.get(account_id) == sub:
+    if desired.bound_roles is not None:  # read with the desired state
+        for account_id, roles in desired.bound_roles.items():
+            bound[account_id] |= roles
+    else:
+        for start in range(0, len(ids), 5000):
+            for account_id, role in (
+                live_bindings()
+                .filter(account_id__any=ids[start : start + 5000], org_ref=desired.org_ref)
+                .values_list("account_id", "role")
+            ):
                 bound[account_id].add(role)
+    # the school's open refusals: few, so all of them rather than a lookup per account
+    for account_id, role, sub in LinkRefusal.objects.filter(
+        org_ref=desired.org_ref, cleared_at__isnull=True
+    ).values_list("account_id", "role", "profile_sub"):
+        if subs.get(account_id) == sub:
+            bound[account_id].add(role)
     return [a for a in ids if any(not (need & bound[a]) for need in needs[a])]
 
 

@@ -157,6 +157,12 @@ class LinkRefusal(models.Model):
                 name="one_open_link_refusal_per_account_role_school_profile",
             )
         ]
+        # a school's run reads the school's open refusals (actions/sync.py, _links_missing)
+        indexes = [
+            models.Index(
+                fields=["org_ref"], condition=Q(cleared_at__isnull=True), name="open_link_refusals_school"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} ({self.role}, {self.school_name or self.org_ref}): {self.detail}"

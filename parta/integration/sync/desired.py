@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import timezone
 
+from parta.integration.conf import pending_stale_after
 from parta.integration.models import Binding, BindingState
 from parta.journal.public import SchoolRoster, school_roster
 
@@ -68,6 +71,9 @@ class DesiredSchool:
     year: int | None
     groups: dict[str, DesiredGroup]  # by ref
     linked: dict[int, Linked]  # account id → its profile, for every account of the roster that is linked
+    # account id → the roles it holds a live binding for in this school (active, or pending and younger
+    # than ``pending_stale_after()``: ``live_bindings()``), read with ``linked``; None when not read
+    bound_roles: dict[int, set[str]] | None = None
 
 
 def group_refs(cohort_ref: str) -> tuple[str, str]:
@@ -76,16 +82,32 @@ def group_refs(cohort_ref: str) -> tuple[str, str]:
 
 def active_subs(account_ids: set[int]) -> dict[int, Linked]:
     """Account id → its linked profile, for the accounts with an active binding."""
+    return bindings_read(account_ids, org_ref=None)[0]
+
+
+def bindings_read(
+    account_ids: set[int], *, org_ref: str | None
+) -> tuple[dict[int, Linked], dict[int, set[str]]]:
+    """In one pass over the accounts' bindings: account id → its linked profile (the accounts with an active
+    binding), and account id → the roles it holds a live binding for in the school ``org_ref``."""
     found: dict[int, Linked] = {}
+    roles: defaultdict[int, set[str]] = defaultdict(set)
+    fresh = timezone.now() - pending_stale_after()
     ids = sorted(account_ids)
     for start in range(0, len(ids), 5000):
-        for account_id, sub, linked_at in (
-            Binding.objects.filter(account_id__any=ids[start : start + 5000], state=BindingState.ACTIVE)
+        for account_id, sub, linked_at, state, created_at, org, role in (
+            Binding.objects.filter(
+                account_id__any=ids[start : start + 5000],
+                state__in=[BindingState.ACTIVE, BindingState.PENDING],
+            )
             .order_by("pk")
-            .values_list("account_id", "profile_sub", "linked_at")
+            .values_list("account_id", "profile_sub", "linked_at", "state", "created_at", "org_ref", "role")
         ):
-            found[account_id] = Linked(sub, linked_at.timestamp() if linked_at else 0.0)
-    return found
+            if state == BindingState.ACTIVE:
+                found[account_id] = Linked(sub, linked_at.timestamp() if linked_at else 0.0)
+            if org == org_ref and (state == BindingState.ACTIVE or created_at >= fresh):
+                roles[account_id].add(role)
+    return found, dict(roles)
 
 
 def desired_from_roster(roster: SchoolRoster, linked: dict[int, Linked]) -> DesiredSchool:
@@ -187,4 +209,7 @@ def desired_school(school_id: int) -> DesiredSchool | None:
     accounts = {p.account_id for p in (*roster.staff, *roster.students, *roster.guardians)}
     accounts |= {c.class_teacher_account_id for c in roster.classes if c.class_teacher_account_id is not None}
     accounts |= {t.teacher_account_id for t in roster.teaching if t.teacher_account_id is not None}
-    return desired_from_roster(roster, active_subs(accounts))
+    linked, bound = bindings_read(accounts, org_ref=roster.school_ref)
+    desired = desired_from_roster(roster, linked)
+    desired.bound_roles = bound
+    return desired
