@@ -25,7 +25,7 @@ from parta.journal.public import account_active_role, account_info
 
 AUTHORIZE_KEY = "integration:authorize"
 CONSENT_KEY = "integration:consent"
-FLOW_SECONDS = 15 * 60  # a linking not finished within this time starts again
+FLOW_SECONDS = 15 * 60  # each step (to the ID and back; then the consent window) within this time
 STAFF_ROLES = frozenset({"teacher", "administrator"})
 
 

@@ -189,6 +189,14 @@ def link_request_apply(
     with transaction.atomic():
         row = MessengerLinkRequest.objects.select_for_update().filter(request_id=request_id).first()
         if row is None or row.state != LinkRequestState.PENDING:
+            if (
+                row is not None
+                and row.state != LinkRequestState.CONFIRMED
+                and state == LinkRequestState.CONFIRMED
+            ):
+                # The journal had given this request up (another number replaced it, or it expired here
+                # first), but its owner confirmed it: the platform made a link nobody will hold.
+                _stray_link_mark(row=row, now=timezone.now(), link_id=link_id, profile_sub=profile_sub)
             return row
         now = timezone.now()
         row.decided_at, row.decided_by = now, source
@@ -210,7 +218,7 @@ def link_request_apply(
         if elsewhere or mine or not profile_sub or not link_id:
             row.state = LinkRequestState.FAILED
             row.save(update_fields=["state", "decided_at", "decided_by", "profile_sub", "link_id"])
-            _stray_link_mark(row=row, now=now)
+            _stray_link_mark(row=row, now=now, link_id=link_id, profile_sub=profile_sub)
             binding_event_record(
                 kind=BindingEventKind.LINK_REFUSED,
                 account_id=row.account_id,
@@ -239,7 +247,7 @@ def link_request_apply(
                     )
         except IntegrityError:  # a live binding appeared meanwhile (unique per account and role)
             row.state = LinkRequestState.FAILED
-            _stray_link_mark(row=row, now=now)
+            _stray_link_mark(row=row, now=now, link_id=link_id, profile_sub=profile_sub)
         else:
             row.state = LinkRequestState.CONFIRMED
             # The person linked again: the platform's earlier refusals are asked again by the extension.
@@ -258,20 +266,23 @@ def link_request_apply(
         return row
 
 
-def _stray_link_mark(*, row: MessengerLinkRequest, now: dt.datetime) -> None:
-    """Both sides or neither: the platform registered ``row.link_id`` when the person pressed «Подключить»,
-    but the journal refused the confirmation. A ``failed`` row marked ``cleanup_needed`` makes
-    :func:`bindings_repair` (the account's next linking, ``integration_repair``) delete that link unless an
-    active binding holds it."""
-    if not row.link_id:
+def _stray_link_mark(*, row: MessengerLinkRequest, now: dt.datetime, link_id: str, profile_sub: str) -> None:
+    """Both sides or neither: the platform registered ``link_id`` when the person pressed «Подключить»,
+    but the journal did not take the confirmation (refused it, or had given the request up). A ``failed``
+    row marked ``cleanup_needed`` makes :func:`bindings_repair` delete that link unless an active binding
+    holds it — queued at once, and by the periodic repair. A repeated answer marks it once."""
+    if not link_id:
+        return
+    marked = Binding.objects.filter(account_id=row.account_id, link_id=link_id, cleanup_needed=True)
+    if marked.exists():
         return
     Binding.objects.create(
         account_id=row.account_id,
         role=(row.roles or ["student"])[0],
         org_ref=row.org_ref,
-        profile_sub=row.profile_sub,
+        profile_sub=profile_sub,
         phone=row.phone,
-        link_id=row.link_id,
+        link_id=link_id,
         state=BindingState.FAILED,
         ended_at=now,
         end_reason="подтверждение в мессенджере не принято журналом",

@@ -14,6 +14,7 @@ from parta.integration.models import Binding, BindingEvent, BindingState, Messen
 from parta.integration.tasks import integration_repair_task
 from parta.integration.tests.conftest import signed_in
 from parta.integration.tests.fakes import FakePlatform
+from parta.integration.tests.test_webhooks_in import SECRET, deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +252,29 @@ def test_linking_by_id_only_hides_the_phone_form(
     assert "Привязать учебный аккаунт Сферум" not in text
     assert client.post("/integration/messenger/", {"phone": PHONE}).status_code == 302
     assert platform.requests == []
+
+
+def test_a_replaced_request_confirmed_later_leaves_no_link_on_the_platform(
+    client: Client, platform: FakePlatform, school_day, settings, django_capture_on_commit_callbacks
+) -> None:
+    """The mother asked for one number, then for another; the first number's owner still pressed
+    «Подключить». The journal no longer waits for that answer, so the platform's link is deleted."""
+    settings.PARTA_INTEGRATION_WEBHOOK_SECRET = SECRET
+    platform.phones_with_profile[E164] = SUB
+    platform.phones_with_profile["+79521114455"] = "6f1c2d9e-5a1b-4c1d-8e1f-000000000004"
+    signed_in(client, "mother")
+    client.post("/integration/messenger/", {"phone": PHONE})
+    client.post("/integration/messenger/", {"phone": "+7 (952) 111-44-55"})
+    first = MessengerLinkRequest.objects.get(phone=E164)
+    assert first.state == "expired"  # replaced
+    confirmed = platform.link_request_answer(first.request_id, "confirmed")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(client, "link_request.confirmed", confirmed).json() == {"status": "ok"}
+        deliver(client, "link_request.confirmed", confirmed)  # a second delivery (another event id)
+    assert platform.links  # the platform linked the first number's profile
+    queued = DBTaskResult.objects.filter(task_path="parta.integration.tasks.bindings_repair_task")
+    assert queued.count() == 1
+    assert integration_repair_task.call() == 1
+    assert not platform.links
+    assert not Binding.objects.filter(state__in=["pending", "active"]).exists()
+    assert MessengerLinkRequest.objects.get(phone="+79521114455").state == "pending"  # still asked
