@@ -94,8 +94,9 @@ class TeachingAssignment(models.Model):
     """Who teaches a subject in a class: a subject teacher's staff assignment."""
 
     sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    # No index of its own: the unique (school_class, subject) below begins with it.
     school_class = models.ForeignKey(
-        SchoolClass, on_delete=models.CASCADE, related_name="teaching", verbose_name="класс"
+        SchoolClass, on_delete=models.CASCADE, related_name="teaching", verbose_name="класс", db_index=False
     )
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="teaching", verbose_name="предмет"
@@ -127,11 +128,13 @@ class Enrolment(models.Model):
     """A student in a class; open while ``ends_on`` is empty."""
 
     sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    # No index of their own: (student, ends_on) and (school_class, ends_on) below begin with them. Every
+    # index is work on each of the year rollover's million moves (bench/RESULTS.md).
     student = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="enrolments", verbose_name="ученик"
+        Person, on_delete=models.CASCADE, related_name="enrolments", verbose_name="ученик", db_index=False
     )
     school_class = models.ForeignKey(
-        SchoolClass, on_delete=models.CASCADE, related_name="enrolments", verbose_name="класс"
+        SchoolClass, on_delete=models.CASCADE, related_name="enrolments", verbose_name="класс", db_index=False
     )
     begins_on = models.DateField("зачислен")
     ends_on = models.DateField("выбыл", null=True, blank=True)
