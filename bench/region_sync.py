@@ -163,7 +163,13 @@ def deep_by_worker(*, env: dict[str, str], processes: int) -> str:
 
 
 def year_rollover(
-    *, command: list[str], env: dict[str, str], journal_url: str, profile: str | None, server_pid: int
+    *,
+    command: list[str],
+    env: dict[str, str],
+    journal_url: str,
+    profile: str | None,
+    server_pid: int,
+    jobs: int,
 ) -> str:
     """The new school year end to end: the journal's rollover, then the sync that carries it to the chats
     (class chats renamed with their cohort, graduates out, the new-year notice). Returns the summary.
@@ -173,8 +179,9 @@ def year_rollover(
         before = conn.execute("SELECT count(*) FROM integration_syncmember").fetchone()[0]
     print(f"rollover {year} → {year + 1}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     started = time.perf_counter()
+    rollover = ["journal", "rollover", "--to", str(year + 1), "--jobs", str(jobs), "-v", "0"]
     rolled = subprocess.run(
-        [sys.executable, "-m", "parta.cli", "journal", "rollover", "--to", str(year + 1), "-v", "0"],
+        [sys.executable, "-m", "parta.cli", *rollover],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -207,7 +214,8 @@ def year_rollover(
             (total + 5,),
         ).fetchone()[0]
     return (
-        f"{total:.1f} s (journal {journal_seconds:.1f} s + sync {total - journal_seconds:.1f} s; "
+        f"{total:.1f} s (journal {journal_seconds:.1f} s with --jobs {jobs} + "
+        f"sync {total - journal_seconds:.1f} s; "
         f"members {before:,} → {after:,}; {renamed:,} changes recorded)"
     )
 
@@ -252,6 +260,13 @@ def main() -> None:
         action="store_true",
         help="At the end, roll the journal over to the next school year and time it end to end: "
         "`parta journal rollover`, then `parta journal sync --all` until the platform is in step.",
+    )
+    parser.add_argument(
+        "--rollover-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="Schools the journal's rollover moves at once (`parta journal rollover --jobs N`).",
     )
     parser.add_argument(
         "--profile",
@@ -424,6 +439,7 @@ def main() -> None:
                 journal_url=journal_url,
                 profile=options.profile,
                 server_pid=server.pid,
+                jobs=options.rollover_jobs,
             )
         with psycopg.connect(journal_url) as conn:
             groups, members, changes = conn.execute(

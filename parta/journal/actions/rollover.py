@@ -3,16 +3,19 @@
 Works set-based per school (a region has tens of thousands of classes), one transaction per school, and
 is idempotent: a cohort that already has its class in the new year is skipped, closed enrolments stay
 closed, so a second run — or a run resumed after a crash — changes nothing that was already done.
+On PostgreSQL several schools can move at once (``jobs``): each school is its own transaction on its own
+connection, and the schools share no rows they write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q
 
 from parta.journal.actions.errors import JournalError
@@ -280,15 +283,41 @@ def _apply_school(school: School, source: AcademicYear, target: AcademicYear) ->
         return plan
 
 
+def _schools_applied(
+    apply: Callable[[School, AcademicYear, AcademicYear], SchoolPlan],
+    source: AcademicYear,
+    target: AcademicYear,
+    jobs: int,
+) -> Iterator[SchoolPlan]:
+    """Every school through ``apply``, in the order of their ids; ``jobs`` at once on PostgreSQL, each in
+    its own thread and connection (SQLite writes one transaction at a time: there, one by one)."""
+    schools = School.objects.order_by("pk").iterator()
+    if jobs <= 1 or connection.vendor != "postgresql":
+        for school in schools:
+            yield apply(school, source, target)
+        return
+
+    def one(school: School) -> SchoolPlan:
+        try:
+            return apply(school, source, target)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(one, list(schools))
+
+
 def year_rollover(
     *,
     to_start_year: int,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> RolloverPlan:
     """Open the school year starting in ``to_start_year``, moving every school into it.
 
-    With ``dry_run`` nothing is written and the plan says what would happen.
+    With ``dry_run`` nothing is written and the plan says what would happen. ``jobs`` schools move at once
+    on PostgreSQL; the new year becomes the current one only after every school has moved.
     """
     current = AcademicYear.objects.filter(is_current=True).first()
     if current is None:
@@ -309,8 +338,8 @@ def year_rollover(
         target = _target_year(to_start_year)
     plan = RolloverPlan(from_year=current.title, to_year=target.title, opened_year=True)
     apply = _plan_school if dry_run else _apply_school
-    for school in School.objects.order_by("pk").iterator():
-        plan.schools.append(apply(school, current, target))
+    for school_plan in _schools_applied(apply, current, target, jobs):
+        plan.schools.append(school_plan)
         if progress:
             progress(1)
     if not dry_run:

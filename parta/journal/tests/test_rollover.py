@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from parta import cli
@@ -230,6 +232,41 @@ def test_a_crash_midway_then_a_rerun_completes_without_duplicates(
     assert OutboxEvent.objects.filter(kind="year.opened").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_jobs_move_schools_at_once_with_the_same_result(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: there the rollover moves schools one by one")
+    # Both schools must be inside their transactions at the same time, or the barrier breaks.
+    both_started = threading.Barrier(2, timeout=10)
+    apply_school = rollover_module._apply_school
+
+    def together(*args: Any) -> rollover_module.SchoolPlan:
+        both_started.wait()
+        return apply_school(*args)
+
+    monkeypatch.setattr(rollover_module, "_apply_school", together)
+
+    output = run("--to", "2027", "--jobs", "2")
+
+    assert "Готово: текущий учебный год — 2027/2028." in output
+    assert current_year() == 2027
+    assert [open_class(pupil) for pupil in world.fifth] == ["6А 2027/2028", "6А 2027/2028"]
+    assert open_class(world.eighth[0]) == "9А 2027/2028"
+    assert RegistryEntry.objects.filter(reason=RegistryReason.GRADUATED).count() == 3
+    assert OutboxEvent.objects.filter(kind="year.rollover").count() == 2
+    assert OutboxEvent.objects.filter(kind="year.opened").count() == 1
+
+
+def test_on_sqlite_jobs_are_taken_one_by_one(world: World) -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("on PostgreSQL the jobs run in threads, which this test's transaction would hide from")
+    year_rollover(to_start_year=2027, jobs=4)
+    assert current_year() == 2027
+    assert open_class(world.eighth[0]) == "9А 2027/2028"
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 
@@ -271,6 +308,12 @@ def test_command_in_september_opens_the_new_year(world: World, monkeypatch: pyte
 def test_command_refusal_is_a_command_error_in_russian(world: World) -> None:
     with pytest.raises(CommandError, match="Перевести можно только на следующий год"):
         run("--to", "2029")
+    assert current_year() == 2026
+
+
+def test_command_refuses_fewer_than_one_job(world: World) -> None:
+    with pytest.raises(CommandError, match="--jobs: укажите число школ не меньше 1"):
+        run("--to", "2027", "--jobs", "0")
     assert current_year() == 2026
 
 

@@ -32,8 +32,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Только показать, что изменится, ничего не записывая."
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Переводить N школ одновременно (только на PostgreSQL; по умолчанию по одной).",
+        )
 
-    def handle(self, *args: Any, to: int | None, dry_run: bool, **options: Any) -> None:
+    def handle(self, *args: Any, to: int | None, dry_run: bool, jobs: int, **options: Any) -> None:
+        if jobs < 1:
+            raise CommandError("--jobs: укажите число школ не меньше 1.")
         to_start_year = to if to is not None else school_year_of(timezone.localdate())
         bar: tqdm | None = None
 
@@ -52,7 +61,10 @@ class Command(BaseCommand):
 
         try:
             plan = year_rollover(
-                to_start_year=to_start_year, dry_run=dry_run, progress=None if dry_run else progress
+                to_start_year=to_start_year,
+                dry_run=dry_run,
+                progress=None if dry_run else progress,
+                jobs=jobs,
             )
         except JournalError as error:
             raise CommandError(str(error)) from error
