@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -180,27 +181,32 @@ def year_rollover(
     print(f"rollover {year} → {year + 1}: load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     started = time.perf_counter()
     rollover = ["journal", "rollover", "--to", str(year + 1), "--jobs", str(jobs), "-v", "0"]
-    rolled = subprocess.run(
-        [sys.executable, "-m", "parta.cli", *rollover],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    with CpuSplit(server_pid) as rolled_cpu:
+        rolled = subprocess.run(
+            [sys.executable, "-m", "parta.cli", *rollover],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
     journal_seconds = time.perf_counter() - started
-    print(f"rollover (journal): {journal_seconds:.1f} s\n{rolled.stderr.strip()[-800:]}", file=sys.stderr)
+    print(
+        f"rollover (journal): {journal_seconds:.1f} s\n{rolled_cpu}\n{rolled.stderr.strip()[-800:]}",
+        file=sys.stderr,
+    )
     if rolled.returncode:
         raise SystemExit(rolled.returncode)
     sampler = None
     if profile:
         sampler, command = profiled(profile, server_pid, command, prefix="rollover-")
-    synced = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    with CpuSplit(server_pid) as synced_cpu:
+        synced = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     total = time.perf_counter() - started
     if sampler is not None:
         sampler.send_signal(signal.SIGINT)
         sampler.wait(timeout=60)
     print(
-        f"rollover sync: {total - journal_seconds:.1f} s — {synced.stdout.strip()}\n"
+        f"rollover sync: {total - journal_seconds:.1f} s — {synced.stdout.strip()}\n{synced_cpu}\n"
         f"{synced.stderr.strip()[-1500:]}",
         file=sys.stderr,
     )
@@ -218,6 +224,43 @@ def year_rollover(
         f"sync {total - journal_seconds:.1f} s; "
         f"members {before:,} → {after:,}; {renamed:,} changes recorded)"
     )
+
+
+class CpuSplit:
+    """Whose CPU a step used: the journal's command (this process's children), the platform's server
+    (its /proc counters) and the rest of the machine — PostgreSQL, on an otherwise idle machine (Linux)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _machine(self) -> float:
+        with open("/proc/stat") as handle:
+            fields = [int(v) for v in handle.readline().split()[1:]]
+        return (sum(fields) - fields[3] - fields[4]) / self.tick  # all but idle and iowait
+
+    def _server(self) -> float:
+        with open(f"/proc/{self.server_pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+
+    def __enter__(self) -> CpuSplit:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.start = (self._machine(), self._server(), children.ru_utime + children.ru_stime)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        machine = self._machine() - self.start[0]
+        self.platform = self._server() - self.start[1]
+        self.journal = children.ru_utime + children.ru_stime - self.start[2]
+        self.rest = max(0.0, machine - self.platform - self.journal)
+
+    def __str__(self) -> str:
+        return (
+            f"CPU: journal {self.journal:.1f} s, platform {self.platform:.1f} s, "
+            f"PostgreSQL and the rest {self.rest:.1f} s"
+        )
 
 
 def profiled(
@@ -388,13 +431,15 @@ def main() -> None:
             if options.profile and label == "initial full sync":
                 sampler, run = profiled(options.profile, server.pid, run)
             started = time.perf_counter()
-            result = subprocess.run(run, env=journal_env, cwd=ROOT, capture_output=True, text=True)
+            with CpuSplit(server.pid) as cpu:
+                result = subprocess.run(run, env=journal_env, cwd=ROOT, capture_output=True, text=True)
             times.append(time.perf_counter() - started)
             if sampler is not None:
                 sampler.send_signal(signal.SIGINT)
                 sampler.wait(timeout=60)
             print(
-                f"{label}: {times[-1]:.1f} s — {result.stdout.strip()}\n{result.stderr.strip()[-1500:]}",
+                f"{label}: {times[-1]:.1f} s — {result.stdout.strip()}\n{cpu}\n"
+                f"{result.stderr.strip()[-1500:]}",
                 file=sys.stderr,
             )
             if result.returncode:
