@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
+from parta.integration.actions.sync import sync_school
+from parta.integration.management.commands import sync as sync_command
 from parta.integration.models import Binding, BindingState, SyncChange, SyncSchool, SyncStatus
 from parta.integration.tests.sync_fakes import SyncPlatform, sync_platform  # noqa: F401 -- the fixture
-from parta.integration.tests.test_sync_cases import fake_school_ref, link
+from parta.integration.tests.test_sync_cases import chat, fake_school_ref, link, refs
 from parta.journal.actions import enrolments
 from parta.journal.models import RegistryReason
 from parta.journal.tests import factories
@@ -67,6 +72,63 @@ def test_held_school_is_reported_and_approved_by_the_flag(school: dict[str, Any]
     assert SyncSchool.objects.get().status == SyncStatus.HELD
     assert "Школ синхронизировано: 1" in run("--all", "--approve-removals")
     assert all(not chat.members for chat in school["fake"].groups.values())
+
+
+def three_schools(fake: SyncPlatform) -> list[tuple[Any, Any, Any]]:
+    """Three schools, each with a linked class teacher and a linked pupil in 5А."""
+    made = []
+    for number in (1, 2, 3):
+        school = factories.school(f"Школа № {number}")
+        fake_school_ref[0] = school.sourced_id
+        teacher = factories.teacher(school)
+        five_a = factories.school_class(school, teacher=teacher)
+        pupil = factories.student(five_a, f"Ученик{number}", "Иван")
+        for person in (teacher, pupil):
+            factories.account(person)
+            link(fake, person)
+        made.append((school, five_a, pupil))
+    return made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_sync_schools_in_worker_processes_on_postgresql(
+    sync_platform: SyncPlatform,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: there --jobs runs the schools one by one")
+    made = three_schools(sync_platform)
+    pids = tmp_path / "pids"
+
+    def sync_school_noting_the_process(**kwargs: Any) -> Any:  # the workers are forked: they inherit it
+        with pids.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return sync_school(**kwargs)
+
+    monkeypatch.setattr(sync_command, "sync_school", sync_school_noting_the_process)
+    err = io.StringIO()
+    out = io.StringIO()
+
+    call_command("sync", "--all", "--jobs", "2", "--timings", stdout=out, stderr=err)
+
+    assert "Школ синхронизировано: 3;" in out.getvalue()
+    for school, five_a, _ in made:
+        assert len(chat(sync_platform, school, refs(five_a)[0]).members) == 2  # the teacher and the pupil
+        assert SyncSchool.objects.get(school_id=school.pk).status == SyncStatus.IDLE
+    ran_in = pids.read_text().split()
+    assert len(ran_in) == 3
+    assert str(os.getpid()) not in ran_in  # every school ran in a worker process
+    assert "desired state (journal SQL)" in err.getvalue()  # the workers' timings came back
+
+
+def test_jobs_on_sqlite_run_the_schools_one_by_one(sync_platform: SyncPlatform) -> None:  # noqa: F811
+    if connection.vendor == "postgresql":
+        pytest.skip("on PostgreSQL the jobs run in worker processes, which this test's transaction hides")
+    made = three_schools(sync_platform)
+    assert "Школ синхронизировано: 3;" in run("--all", "--jobs", "4")
+    for school, five_a, _ in made:
+        assert len(chat(sync_platform, school, refs(five_a)[0]).members) == 2
 
 
 def test_unknown_school_is_a_clear_error(school: dict[str, Any]) -> None:

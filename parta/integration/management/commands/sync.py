@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone
 from tqdm import tqdm
 
 from parta.integration.actions.sync import (
     TIMINGS,
-    RunResult,
     schools_unchanged,
     sync_approve,
     sync_outbox_pump,
@@ -33,6 +36,25 @@ CHANGE_WORDS = {
     "admin_granted": "сделать администратором",
     "admin_revoked": "снять с администраторов",
 }
+
+
+def run_school(school_id: int, approve: bool) -> tuple[str, str, str, dict[str, float]]:
+    """One school's run, here or in a worker process of ``--jobs``: (status, the school's name, message,
+    seconds per step). Only these few strings travel back from a worker, not the school's plan."""
+    TIMINGS.clear()
+    result = sync_school(school_id=school_id, force=True, approve=approve)
+    name = result.plan.name if result.plan else "школа"
+    return result.status, name, result.message, dict(TIMINGS)
+
+
+def _connections_closed() -> None:
+    """This process's connections closed, and psycopg's pools with them: a forked process must not share
+    a socket with its parent, and a pool's connections are sockets."""
+    connections.close_all()
+    for wrapper in connections.all(initialized_only=True):
+        close_pool = getattr(wrapper, "close_pool", None)  # PostgreSQL's wrapper only
+        if close_pool is not None:
+            close_pool()
 
 
 class Command(BaseCommand):
@@ -116,33 +138,38 @@ class Command(BaseCommand):
         ids = [i for i in ids if i not in skipped]
         TIMINGS["versions (which schools changed)"] += time.perf_counter() - clock
         approve = options["approve_removals"]
-
-        def run(school_id: int) -> RunResult:
-            try:
-                return sync_school(school_id=school_id, force=True, approve=approve)
-            finally:
-                if options["jobs"] > 1:
-                    connections.close_all()  # this thread's connection
-
-        with (
-            tqdm(total=len(ids), desc="Школы", unit=" шк.", file=err, disable=quiet) as bar,
-            ThreadPoolExecutor(max_workers=max(1, options["jobs"])) as pool,
-        ):
-            for result in pool.map(run, ids) if options["jobs"] > 1 else map(run, ids):
+        timings: defaultdict[str, float] = defaultdict(float, TIMINGS)
+        with tqdm(total=len(ids), desc="Школы", unit=" шк.", file=err, disable=quiet) as bar:
+            for status, name, message, steps in self._runs(ids, approve=approve, jobs=options["jobs"]):
                 bar.update(1)
-                totals[result.status] = totals.get(result.status, 0) + 1
-                if result.status != "ok" or options.get("verbosity", 1) > 1:
-                    name = result.plan.name if result.plan else "школа"
-                    bar.write(f"{name}: {result.message}", file=err)
+                for step, spent in steps.items():
+                    timings[step] += spent
+                totals[status] = totals.get(status, 0) + 1
+                if status != "ok" or options.get("verbosity", 1) > 1:
+                    bar.write(f"{name}: {message}", file=err)
         self.stdout.write(
             f"Школ синхронизировано: {totals['ok']}; без изменений с прошлого запуска: {len(skipped)}; "
             f"ждут подтверждения: {totals['held']}; с ошибкой (будет повтор): {totals['failed']}."
         )
         if options["timings"]:
-            for step, seconds in sorted(TIMINGS.items(), key=lambda item: -item[1]):
+            for step, seconds in sorted(timings.items(), key=lambda item: -item[1]):
                 self.stderr.write(f"  {step}: {seconds:.2f} с")
         if totals["held"] or totals["failed"]:
             raise CommandError("Не все школы синхронизированы: см. сообщения выше.")
+
+    def _runs(
+        self, ids: list[int], *, approve: bool, jobs: int
+    ) -> Iterator[tuple[str, str, str, dict[str, float]]]:
+        """The schools' runs in order; ``jobs`` at once on PostgreSQL, in forked worker processes (threads
+        would share one interpreter lock: four threads cost the journal twice the CPU of one process each,
+        bench/RESULTS.md). SQLite writes one transaction at a time: there, one by one."""
+        if jobs <= 1 or connection.vendor != "postgresql":
+            yield from map(run_school, ids, itertools.repeat(approve))
+            return
+        _connections_closed()  # each worker opens its own
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            yield from pool.map(run_school, ids, itertools.repeat(approve))
 
     def _print_plan(self, plan: SchoolPlan) -> None:
         self.stdout.write(f"{plan.name} (школа {plan.school_id}):")
