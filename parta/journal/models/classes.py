@@ -38,11 +38,23 @@ class SchoolClass(models.Model):
     """«5А» of one school in one year."""
 
     sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes", verbose_name="школа")
-    year = models.ForeignKey(
-        AcademicYear, on_delete=models.PROTECT, related_name="classes", verbose_name="учебный год"
+    # No single-column indexes on the school, the year and the cohort: the unique (school, year, grade,
+    # letter) and (cohort, year) below begin with them. An index on the year alone (a handful of values)
+    # only tempted PostgreSQL, whose statistics had not seen a new year's classes yet, into walking every
+    # class of that year for one school's (bench/RESULTS.md, the rollover at 1,000,000 students).
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="classes", verbose_name="школа", db_index=False
     )
-    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="classes", verbose_name="поток")
+    year = models.ForeignKey(
+        AcademicYear,
+        on_delete=models.PROTECT,
+        related_name="classes",
+        verbose_name="учебный год",
+        db_index=False,
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="classes", verbose_name="поток", db_index=False
+    )
     grade = models.PositiveSmallIntegerField("класс (параллель)")
     letter = models.CharField("литера", max_length=4)
     class_teacher = models.ForeignKey(
