@@ -39,7 +39,7 @@ class GroupPlan:
     title: str
     subject: str
     archived: bool
-    send_state: bool  # a new group, or its title/kind/archive state changed: send the whole state
+    send_state: bool  # a new group, or its kind/subject/archive state changed: send the whole state
     is_new: bool
     old_title: str
     target: dict[str, Applied]  # sub → the member as it will be after this plan
@@ -48,6 +48,10 @@ class GroupPlan:
     @property
     def removals(self) -> int:
         return sum(1 for c in self.changes if c.change == SyncChangeKind.REMOVED)
+
+    @property
+    def renamed(self) -> bool:
+        return not self.is_new and self.title != self.old_title
 
     def payload(self) -> dict[str, Any]:
         if self.send_state:
@@ -67,6 +71,8 @@ class GroupPlan:
             "admins_add": [],
             "admins_remove": [],
         }
+        if self.renamed:  # a rename rides on the delta: the members are not all sent again (a rollover)
+            delta["title"] = self.title
         for c in self.changes:
             if c.change == SyncChangeKind.ADDED:
                 delta["admins_add" if self.target[c.sub].admin else "add"].append(c.sub)
@@ -128,14 +134,13 @@ def school_plan(desired: DesiredSchool, *, last_ok_ts: float | None) -> SchoolPl
             subject=group.subject,
             archived=False,
             send_state=old is None
-            or (old.title, old.kind, old.subject, old.archived)
-            != (group.title, group.kind, group.subject, False),
+            or (old.kind, old.subject, old.archived) != (group.kind, group.subject, False),
             is_new=old is None,
             old_title=old.title if old else "",
             target=target,
         )
         _diff(plan, before, target)
-        if plan.send_state or plan.changes:
+        if plan.send_state or plan.changes or plan.renamed:
             plans.append(plan)
     for ref, old in ledger.items():
         if ref in desired.groups or old.archived:

@@ -178,6 +178,9 @@ class SyncPlatform(fakes.FakePlatform):
                     )
                     results.append(result)
                     continue
+                if "title" in item and chat.title != item["title"]:
+                    chat.title = item["title"]
+                    result["renamed"] = True
                 add = {a for a in (*item.get("add", ()), *item.get("admins_add", ())) if a in linked}
                 remove = set(item.get("remove", ()))
                 before = set(chat.members)

@@ -251,9 +251,19 @@ def test_year_rollover_renames_the_cohort_chat_and_graduates_leave(school: dict[
     tiny = factories.student(first, "Малышев", "Лев")
     factories.account(tiny)
     tiny_sub = link(fake, tiny)
+    sent = len(fake.requests)
     sync_school(school_id=s.pk)
     moved = chat(fake, s, class_ref)
     assert (moved.title, moved.chat_id) == ("6А класс", chat_id)  # renamed, not recreated
+    # the rename went as a delta with the new title: the members were not all sent again
+    (rename,) = [
+        g
+        for _, _, body in fake.requests[sent:]
+        for g in body.get("groups", ())
+        if g["group_ref"] == class_ref
+    ]
+    assert rename["title"] == "6А класс"
+    assert "members" not in rename
     assert moved.members == {subs["teacher"], subs["pupil"], subs["sister"]}
     graduated = chat(fake, s, senior_ref)
     assert graduated.archived

@@ -74,6 +74,7 @@ class GroupDelta:
     remove: Sequence[str] = ()
     admins_add: Sequence[str] = ()
     admins_remove: Sequence[str] = ()
+    title: str | None = None  # a new title: a rename without the whole member list (a year rollover)
 
 
 @dataclass
@@ -287,11 +288,11 @@ def _check(items: Sequence[GroupState | GroupDelta]) -> None:
         if ref in seen:
             raise MessengerError(f"Группа «{ref}» передана в пакете дважды: объедините её изменения.")
         seen.add(ref)
-        if isinstance(item, GroupState):
-            if item.kind not in KINDS:
-                raise MessengerError(
-                    f"Группа «{ref}»: неизвестный вид «{item.kind}» (class, parents, staff, subject, other)."
-                )
+        if isinstance(item, GroupState) and item.kind not in KINDS:
+            raise MessengerError(
+                f"Группа «{ref}»: неизвестный вид «{item.kind}» (class, parents, staff, subject, other)."
+            )
+        if item.title is not None:
             title = " ".join(item.title.split())
             if not title or len(title) > TITLE_MAX_LENGTH:
                 raise MessengerError(f"Группа «{ref}»: название — от 1 до {TITLE_MAX_LENGTH} символов.")
@@ -356,7 +357,13 @@ def groups_sync(*, organization: Organization, items: Sequence[GroupState | Grou
             chat = found
             result.chat_id = chat.pk
             result.created = result.group_ref in created_refs
-            if isinstance(item, GroupState) and not result.created:
+            if isinstance(item, GroupDelta) and item.title is not None:
+                title = " ".join(item.title.split())
+                if chat.title != title:  # a rename by delta: the kind, subject and archive state stay
+                    result.renamed = True
+                    chat.title = title
+                    changed_chats.append(chat)
+            elif isinstance(item, GroupState) and not result.created:
                 title = " ".join(item.title.split())
                 subject = " ".join(item.subject.split())[:200]
                 kind = KINDS[item.kind]

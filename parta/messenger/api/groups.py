@@ -39,7 +39,8 @@ class GroupStateIn(Schema):
 
 
 class GroupDeltaIn(Schema):
-    """Changes to an existing group's members and admins (an admin added is a member too)."""
+    """Changes to an existing group's members and admins (an admin added is a member too), and perhaps
+    its title."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -48,6 +49,13 @@ class GroupDeltaIn(Schema):
     remove: list[Sub] = Field(default_factory=list, max_length=MAX_MEMBERS)
     admins_add: list[Sub] = Field(default_factory=list, max_length=MAX_MEMBERS)
     admins_remove: list[Sub] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    title: Text | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=r"\S",
+        description="Новое название чата: переименование без передачи всего состава (смена учебного года).",
+    )
 
 
 class SyncIn(Schema):
@@ -115,6 +123,7 @@ def groups_sync_post(request: Any, org_ref: Text, payload: SyncIn) -> SyncOut:
                     remove=group.remove,
                     admins_add=group.admins_add,
                     admins_remove=group.admins_remove,
+                    title=group.title,
                 )
             )
     results = groups_sync(organization=organization, items=items)

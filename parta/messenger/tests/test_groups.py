@@ -118,6 +118,40 @@ def test_deltas_add_remove_and_change_admins(bars: Journal) -> None:
     assert (again["added"], again["removed"], again["admins_changed"]) == (0, 0, 0)
 
 
+def test_a_delta_with_a_title_renames_the_chat_and_keeps_the_rest(
+    bars: Journal, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A year rollover renames thousands of chats: the delta carries the title, not every member again."""
+    a, b, c = _people(bars, 3)
+    _sync(
+        bars,
+        {"group_ref": "5a", "kind": "class", "title": "5А", "subject": "", "members": [a, b], "admins": [a]},
+    )
+    chat_id = Chat.objects.get(managed_ref="5a").pk
+    layer = get_channel_layer()
+    inbox_chat = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(chat_group(chat_id), inbox_chat)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = _sync(bars, {"group_ref": "5a", "title": "  6А ", "remove": [b], "add": [c]})["groups"][0]
+
+    assert (result["renamed"], result["added"], result["removed"], result["created"]) == (True, 1, 1, False)
+    chat = Chat.objects.get(managed_ref="5a")
+    assert (chat.title, chat.kind, chat.is_archived) == ("6А", ChatKind.CLASS, False)
+    assert _members("5a") == {a: True, c: False}
+    assert async_to_sync(layer.receive)(inbox_chat) == {
+        "type": "messenger.chat_state",
+        "chat": chat_id,
+        "title": "6А",
+        "archived": False,
+    }
+    again = _sync(bars, {"group_ref": "5a", "title": "6А"})["groups"][0]
+    assert again["renamed"] is False  # idempotent: the same title again changes nothing
+    blank = bars.post("/orgs/school-1/groups:sync", {"groups": [{"group_ref": "5a", "title": "   "}]})
+    assert blank.status_code == 422
+    assert Chat.objects.get(managed_ref="5a").title == "6А"
+
+
 @pytest.mark.parametrize("packed", [True, False], ids=["packed", "ids-past-packing"])
 def test_removals_and_admin_changes_touch_only_the_chat_and_profile_pairs_given(
     bars: Journal, monkeypatch: pytest.MonkeyPatch, packed: bool
