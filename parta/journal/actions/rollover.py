@@ -109,23 +109,18 @@ def _plan_school(school: School, source: AcademicYear, target: AcademicYear) -> 
 
 
 def _promote(
-    school: School, old_classes: list[SchoolClass], source: AcademicYear, target: AcademicYear
+    old_classes: list[SchoolClass], new_classes: list[SchoolClass], source: AcademicYear, target: AcademicYear
 ) -> int:
     """Close the open enrolments of the old classes as «promoted», open each student's enrolment in the
-    cohort's class of the new year and copy the classes' teaching into it. Returns the students moved."""
-    new_by_cohort = {
-        c.cohort_id: c
-        for c in SchoolClass.objects.filter(
-            school=school, year=target, cohort_id__in=[o.cohort_id for o in old_classes]
-        )
-    }
+    cohort's class of the new year (``new_classes``, in the order of ``old_classes``) and copy the classes'
+    teaching into it. Returns the students moved."""
+    new_of = {old.pk: new for old, new in zip(old_classes, new_classes, strict=True)}
     old_ids = [c.pk for c in old_classes]
     moving = list(
         Enrolment.objects.filter(school_class_id__any=old_ids, ends_on__isnull=True).values_list(
             "pk", "student_id", "school_class_id"
         )
     )
-    cohort_of = {c.pk: c.cohort_id for c in old_classes}
     Enrolment.objects.filter(pk__any=[pk for pk, _, _ in moving]).update(
         ends_on=source.ends_on, end_reason=EndReason.PROMOTED
     )
@@ -133,7 +128,7 @@ def _promote(
         [
             Enrolment(
                 student_id=student_id,
-                school_class=new_by_cohort[cohort_of[class_id]],
+                school_class=new_of[class_id],
                 begins_on=target.starts_on,
             )
             for _, student_id, class_id in moving
@@ -143,7 +138,7 @@ def _promote(
     TeachingAssignment.objects.bulk_create(
         [
             TeachingAssignment(
-                school_class=new_by_cohort[cohort_of[t.school_class_id]],
+                school_class=new_of[t.school_class_id],
                 subject_id=t.subject_id,
                 teacher_id=t.teacher_id,
             )
@@ -226,10 +221,11 @@ def _apply_school(school: School, source: AcademicYear, target: AcademicYear) ->
                 for old in old_classes
             ]
         )
-        if connection.vendor == "postgresql":  # bulk_create gave the new classes their ids, in order
+        # bulk_create gave the new classes their ids, in the order of the old ones: the pairs for both paths
+        if connection.vendor == "postgresql":
             moved = _promote_in_sql([c.pk for c in old_classes], [c.pk for c in new_classes], source, target)
         else:
-            moved = _promote(school, old_classes, source, target)
+            moved = _promote(old_classes, new_classes, source, target)
         graduating = list(
             Enrolment.objects.filter(
                 school_class__school=school,
@@ -291,7 +287,9 @@ def _schools_applied(
     jobs: int,
 ) -> Iterator[SchoolPlan]:
     """Every school through ``apply``, in the order of their ids; ``jobs`` at once on PostgreSQL, each in
-    its own thread and connection (SQLite writes one transaction at a time: there, one by one)."""
+    its own thread and connection (SQLite writes one transaction at a time: there, one by one). Threads
+    suffice here, unlike ``parta sync --jobs``: a school's rollover is the database's work, a few statements
+    that release the interpreter's lock while PostgreSQL runs them."""
     schools = School.objects.order_by("pk").iterator()
     if jobs <= 1 or connection.vendor != "postgresql":
         for school in schools:
