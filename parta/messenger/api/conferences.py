@@ -21,7 +21,7 @@ from parta.messenger.actions.conferences import (
 from parta.messenger.actions.link_requests import OrganizationNotFoundError
 from parta.messenger.api.auth import client_of
 from parta.messenger.api.errors import ErrorOut, NotFoundError, ValidationErrorOut
-from parta.messenger.api.fields import Text
+from parta.messenger.api.fields import Moment, Text
 from parta.messenger.api.lookups import organization_of
 from parta.messenger.models import Conference, Link
 from parta.messenger.queries_conferences import ConferenceRow, conferences_of
@@ -35,8 +35,8 @@ MAX_CONFERENCES = 1000
 class ConferenceIn(Schema):
     title: Text = Field(..., min_length=1, max_length=200)
     kind: Kind = Field("lesson", description="lesson («Онлайн-урок»), meeting («Встреча»), other («Другое»)")
-    start: dt.datetime = Field(..., description="Начало, с часовым поясом: 2026-09-01T09:00:00+03:00")
-    end: dt.datetime = Field(..., description="Окончание, с часовым поясом")
+    start: Moment = Field(..., description="Начало, с часовым поясом: 2026-09-01T09:00:00+03:00")
+    end: Moment = Field(..., description="Окончание, с часовым поясом")
     group_ref: Text | None = Field(None, max_length=200, description="Группа журнала: участники — её чат.")
     participants: list[uuid.UUID] = Field(default_factory=list, max_length=5000, description="sub профилей.")
     organizer: uuid.UUID | None = Field(None, description="sub организатора (подключается модератором).")

@@ -244,6 +244,20 @@ def test_api_plans_lists_and_deletes_a_conference(bars: Journal, clock: Any, set
     assert bars.get(f"/profiles/{student.sub}/conferences").json() == []
 
 
+def test_any_utc_offset_python_reads_is_stored_as_its_moment(bars: Journal) -> None:
+    """PostgreSQL takes UTC offsets up to ±15:59, Python up to ±23:59: the API stores the moment in UTC,
+    and a moment before year 1 in UTC is a 422, never a 500 (found by the schema's fuzz test)."""
+    body = {"title": "Кружок", "kind": "other", "start": "2026-09-01T09:00:00-22:00"}
+    body["end"] = "2026-09-01T10:00:00-22:00"
+    assert bars.put("/orgs/school-1/conferences/far-west", body).status_code == 201
+    conference = Conference.objects.get(ref="far-west")
+    assert conference.starts_at == dt.datetime(2026, 9, 2, 7, 0, tzinfo=dt.UTC)
+    too_early = dict(body, start="0001-01-01T00:00:00+05:00")
+    answer = bars.put("/orgs/school-1/conferences/too-early", too_early)
+    assert answer.status_code == 422
+    assert "вне допустимого диапазона" in answer.content.decode()
+
+
 def test_a_batch_plans_moves_refuses_and_deletes_many_conferences_at_once(
     bars: Journal, django_assert_max_num_queries: Any
 ) -> None:
