@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from parta.journal.models.orgs import AcademicYear, School, new_sourced_id
+from parta.journal.models.orgs import AcademicYear, School, new_sourced_id, sourced_id_unique
 from parta.journal.models.people import Person
 
 
@@ -16,7 +16,7 @@ class Cohort(models.Model):
     a new one.
     """
 
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="cohorts", verbose_name="школа")
     letter = models.CharField("литера", max_length=4)
     entry_year = models.PositiveSmallIntegerField("год поступления в 1 класс")
@@ -25,9 +25,10 @@ class Cohort(models.Model):
         verbose_name = "параллель-поток"
         verbose_name_plural = "потоки классов"
         constraints = [
+            sourced_id_unique("cohort"),
             models.UniqueConstraint(
                 fields=["school", "entry_year", "letter"], name="one_cohort_per_entry_letter"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -37,7 +38,7 @@ class Cohort(models.Model):
 class SchoolClass(models.Model):
     """«5А» of one school in one year."""
 
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     # No single-column indexes on the school, the year and the cohort: the unique (school, year, grade,
     # letter) and (cohort, year) below begin with them. An index on the year alone (a handful of values)
     # only tempted PostgreSQL, whose statistics had not seen a new year's classes yet, into walking every
@@ -71,6 +72,7 @@ class SchoolClass(models.Model):
         verbose_name_plural = "классы"
         ordering = ["grade", "letter"]
         constraints = [
+            sourced_id_unique("schoolclass"),
             models.UniqueConstraint(
                 fields=["school", "year", "grade", "letter"], name="one_class_per_name_per_year"
             ),
@@ -89,7 +91,7 @@ class SchoolClass(models.Model):
 class Subject(models.Model):
     """A subject taught in the region (OneRoster ``courses`` are a subject per school and year)."""
 
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     name = models.CharField("название", max_length=120, unique=True)
     code = models.CharField("код", max_length=32, blank=True)
 
@@ -97,6 +99,7 @@ class Subject(models.Model):
         verbose_name = "предмет"
         verbose_name_plural = "предметы"
         ordering = ["name"]
+        constraints = [sourced_id_unique("subject")]
 
     def __str__(self) -> str:
         return self.name
@@ -105,7 +108,7 @@ class Subject(models.Model):
 class TeachingAssignment(models.Model):
     """Who teaches a subject in a class: a subject teacher's staff assignment."""
 
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     # No index of its own: the unique (school_class, subject) below begins with it.
     school_class = models.ForeignKey(
         SchoolClass, on_delete=models.CASCADE, related_name="teaching", verbose_name="класс", db_index=False
@@ -121,7 +124,8 @@ class TeachingAssignment(models.Model):
         verbose_name = "преподавание предмета"
         verbose_name_plural = "преподавание предметов"
         constraints = [
-            models.UniqueConstraint(fields=["school_class", "subject"], name="one_teacher_per_subject")
+            sourced_id_unique("teachingassignment"),
+            models.UniqueConstraint(fields=["school_class", "subject"], name="one_teacher_per_subject"),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +143,7 @@ class EndReason(models.TextChoices):
 class Enrolment(models.Model):
     """A student in a class; open while ``ends_on`` is empty."""
 
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     # No index of their own: (student, ends_on) and (school_class, ends_on) below begin with them. Every
     # index is work on each of the year rollover's million moves (bench/RESULTS.md).
     student = models.ForeignKey(
@@ -156,6 +160,7 @@ class Enrolment(models.Model):
         verbose_name = "зачисление"
         verbose_name_plural = "зачисления"
         constraints = [
+            sourced_id_unique("enrolment"),
             models.UniqueConstraint(
                 fields=["student", "school_class"],
                 condition=Q(ends_on__isnull=True),

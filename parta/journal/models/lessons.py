@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db import models
 
 from parta.journal.models.classes import SchoolClass, Subject
-from parta.journal.models.orgs import new_sourced_id
+from parta.journal.models.orgs import new_sourced_id, sourced_id_unique
 from parta.journal.models.people import Person
 
 
 class Lesson(models.Model):
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     date = models.DateField("дата")
     number = models.PositiveSmallIntegerField("номер урока")
     starts_at = models.TimeField("начало")
@@ -39,6 +39,7 @@ class Lesson(models.Model):
         verbose_name_plural = "уроки"
         ordering = ["date", "number"]
         constraints = [
+            sourced_id_unique("lesson"),
             models.UniqueConstraint(fields=["school_class", "date", "number"], name="one_lesson_per_slot"),
             models.CheckConstraint(
                 condition=models.Q(starts_at__lt=models.F("ends_at")), name="lesson_starts_before_end"

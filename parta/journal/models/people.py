@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from parta.journal.models.orgs import School, new_sourced_id
+from parta.journal.models.orgs import School, new_sourced_id, sourced_id_unique
 
 
 class Gender(models.TextChoices):
@@ -18,7 +18,7 @@ class Gender(models.TextChoices):
 
 
 class Person(models.Model):
-    sourced_id = models.CharField("sourcedId", max_length=64, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourcedId", max_length=64, default=new_sourced_id)  # unique: Meta
     last_name = models.CharField("фамилия", max_length=100)
     first_name = models.CharField("имя", max_length=100)
     middle_name = models.CharField("отчество", max_length=100, blank=True)
@@ -32,6 +32,7 @@ class Person(models.Model):
         verbose_name_plural = "люди"
         ordering = ["last_name", "first_name", "middle_name"]
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        constraints = [sourced_id_unique("person")]
 
     def __str__(self) -> str:
         return self.full_name

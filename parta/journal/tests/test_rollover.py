@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from parta import cli
@@ -163,6 +163,27 @@ def test_a_second_run_changes_nothing(world: World) -> None:
     assert list(Enrolment.objects.order_by("pk").values_list("pk", "ends_on", "end_reason")) == enrolments
     assert plan.changes == 0
     assert current_year() == 2027
+
+
+def test_a_new_enrolment_keeps_sourced_ids_unique_with_one_index_for_them(world: World) -> None:
+    year_rollover(to_start_year=2027)
+    moved = Enrolment.objects.filter(ends_on__isnull=True).first()
+    assert moved is not None
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrolment.objects.create(
+            sourced_id=moved.sourced_id,
+            student=moved.student,
+            school_class=moved.school_class,
+            begins_on=moved.begins_on,
+            ends_on=moved.begins_on,
+            end_reason=EndReason.EXPELLED,
+        )
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Enrolment._meta.db_table)
+    on_sourced_id = [name for name, c in indexes.items() if c["columns"] == ["sourced_id"]]
+    # one unique index: no second, ``varchar_pattern_ops`` one for every rollover insert to pay for
+    assert len(on_sourced_id) == 1, on_sourced_id
 
 
 def test_dry_run_writes_nothing_and_tells_the_plan(world: World) -> None:
