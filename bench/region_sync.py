@@ -278,7 +278,8 @@ def profiled(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return sampler, [*record, "-o", f"{folder}/{prefix}journal.txt", "--", *command]
+    # --subprocesses: `parta sync --jobs N` runs the schools in forked worker processes
+    return sampler, [*record, "--subprocesses", "-o", f"{folder}/{prefix}journal.txt", "--", *command]
 
 
 def main() -> None:
