@@ -686,7 +686,16 @@ def sync_school(
     clock = time.perf_counter()
     plan = school_plan(desired, last_ok_ts=row.last_ok_at.timestamp() if row.last_ok_at else None)
     TIMINGS["plan (ledger read, diff, reasons)"] += time.perf_counter() - clock
-    SyncSchool.objects.filter(pk=row.pk).update(org_ref=desired.org_ref, name=desired.name[:255])
+    # The platform has the school under this name since its last successful run: no PUT of it again (one
+    # call per school and run, a region's every run). After a failure it is PUT again, in case the
+    # platform lost it (a groups:sync of an unknown school is refused).
+    org_known = (
+        row.last_ok_at is not None
+        and row.attempts == 0
+        and (row.org_ref, row.name) == (desired.org_ref, desired.name[:255])
+    )
+    if (row.org_ref, row.name) != (desired.org_ref, desired.name[:255]):
+        SyncSchool.objects.filter(pk=row.pk).update(org_ref=desired.org_ref, name=desired.name[:255])
     limit = hold_threshold(plan.applied_members)
     if plan.removals > limit and not approve and row.approved_removals < plan.removals:
         message = (
@@ -704,7 +713,8 @@ def sync_school(
         _links_complete(cfg, desired)
         with PlatformClient(cfg) as api:
             if plan.groups:
-                api.org_put(org_ref=plan.org_ref, name=plan.name)
+                if not org_known:
+                    api.org_put(org_ref=plan.org_ref, name=plan.name)
                 for batch in _batches(plan.groups):
                     clock = time.perf_counter()
                     results = api.groups_sync(org_ref=plan.org_ref, groups=[g.payload() for g in batch])

@@ -330,6 +330,44 @@ def test_a_lost_answer_is_sent_again_and_counted_once(school: dict[str, Any]) ->
     assert chat(fake, s, class_ref).members == {subs["teacher"], subs["pupil"], subs["sister"]}
 
 
+def test_the_school_is_put_on_the_platform_once_and_again_when_renamed_or_lost(
+    school: dict[str, Any],
+) -> None:
+    fake, s, subs = school["fake"], school["school"], school["subs"]
+
+    def org_puts() -> int:
+        return sum(1 for method, path, _ in fake.requests if method == "PUT" and path.endswith(s.sourced_id))
+
+    assert sync_school(school_id=s.pk).status == "ok"
+    assert (org_puts(), fake.orgs[s.sourced_id]) == (1, "Школа № 7")
+    class_ref, _ = refs(school["five_a"])
+
+    # a roster change: its chats change, the school is not sent again
+    enrolments.student_leave(
+        student=school["pupil"], school_class=school["five_a"], reason=RegistryReason.EXPELLED
+    )
+    assert sync_school(school_id=s.pk).status == "ok"
+    assert subs["pupil"] not in chat(fake, s, class_ref).members
+    assert org_puts() == 1
+
+    # renamed in the journal: the platform gets the new name, and the staff room its new title
+    s.name = "Лицей № 7"
+    s.save(update_fields=["name"])
+    assert sync_school(school_id=s.pk).status == "ok"
+    assert (org_puts(), fake.orgs[s.sourced_id]) == (2, "Лицей № 7")
+    assert chat(fake, s, "staff").title == "Учительская — Лицей № 7"
+
+    # the platform lost the school: the run is refused once, the retry puts the school first
+    del fake.orgs[s.sourced_id]
+    enrolments.student_leave(
+        student=school["sister"], school_class=school["five_a"], reason=RegistryReason.EXPELLED
+    )
+    assert sync_school(school_id=s.pk).status == "failed"
+    assert sync_school(school_id=s.pk, force=True).status == "ok"
+    assert (org_puts(), fake.orgs[s.sourced_id]) == (3, "Лицей № 7")
+    assert subs["sister"] not in chat(fake, s, class_ref).members
+
+
 def test_duplicated_outbox_rows_change_nothing_twice(
     school: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
