@@ -8,6 +8,7 @@ show what the registered partners say.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -450,16 +451,24 @@ def roster_leave_reasons(*, school_id: int, person_ids: list[int]) -> dict[int, 
         reasons.setdefault(person_id, "staff_left")
     missing = [pid for pid in ids if pid not in reasons]
     if missing:
-        for guardian_id, reason in (
-            Guardianship.objects.filter(
-                guardian_id__any=missing,
-                student__enrolments__school_class__school_id=school_id,
-                student__enrolments__ends_on__isnull=False,
-            )
-            .order_by("student__enrolments__ends_on", "student__enrolments__pk")
-            .values_list("guardian_id", "student__enrolments__end_reason")
+        # the wards first, then their closed enrolments: two lookups by index, no join through the
+        # person table for each row (a region has millions of persons)
+        guardians_of: defaultdict[int, list[int]] = defaultdict(list)
+        for guardian_id, student_id in Guardianship.objects.filter(guardian_id__any=missing).values_list(
+            "guardian_id", "student_id"
         ):
-            reasons[guardian_id] = reason
+            guardians_of[student_id].append(guardian_id)
+        for student_id, reason in (
+            Enrolment.objects.filter(
+                student_id__any=sorted(guardians_of), school_class__school_id=school_id, ends_on__isnull=False
+            )
+            .order_by("ends_on", "pk")
+            .values_list("student_id", "end_reason")
+            if guardians_of
+            else ()
+        ):
+            for guardian_id in guardians_of[student_id]:
+                reasons[guardian_id] = reason
     return reasons
 
 
