@@ -152,6 +152,32 @@ def test_a_delta_with_a_title_renames_the_chat_and_keeps_the_rest(
     assert Chat.objects.get(managed_ref="5a").title == "6А"
 
 
+def test_a_batch_of_renames_reads_no_members_and_keeps_them(bars: Journal) -> None:
+    """A year rollover renames every class chat by delta: the platform does not read their members."""
+    a, b, c = _people(bars, 3)
+    made = [
+        {"group_ref": f"c{i}", "kind": "class", "title": f"{i + 5}А", "members": [a, b], "admins": [a]}
+        for i in range(3)
+    ]
+    _sync(bars, *made)
+
+    with CaptureQueriesContext(connection) as captured:
+        results = _sync(bars, *[{"group_ref": f"c{i}", "title": f"{i + 6}А"} for i in range(3)])["groups"]
+
+    assert [(r["renamed"], r["added"], r["removed"]) for r in results] == [(True, 0, 0)] * 3
+    reads = [
+        q["sql"] for q in captured if "chatmember" in q["sql"] and q["sql"].lstrip().startswith("SELECT")
+    ]
+    assert reads == []
+    # a rename with a member to add reads that chat's members, and adds
+    result = _sync(bars, {"group_ref": "c2", "title": "9А", "add": [c]})["groups"][0]
+    assert (result["renamed"], result["added"], result["removed"]) == (True, 1, 0)
+    assert [_members(f"c{i}") for i in range(3)] == [{a: True, b: False}] * 2 + [
+        {a: True, b: False, c: False}
+    ]
+    assert list(Chat.objects.order_by("managed_ref").values_list("title", flat=True)) == ["6А", "7А", "9А"]
+
+
 @pytest.mark.parametrize("packed", [True, False], ids=["packed", "ids-past-packing"])
 def test_removals_and_admin_changes_touch_only_the_chat_and_profile_pairs_given(
     bars: Journal, monkeypatch: pytest.MonkeyPatch, packed: bool
