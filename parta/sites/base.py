@@ -41,6 +41,18 @@ def database_pool() -> dict[str, Any] | None:
     }
 
 
+def _jit_off(config: dict[str, Any]) -> None:
+    """PostgreSQL's JIT off for both sides' connections, unless the URL's ``options`` set ``jit``.
+
+    Every statement here is short, but a fresh region's tables fill from empty before autovacuum has
+    analyzed them, and a cost estimate made without statistics can pass ``jit_above_cost``: a 2 ms read
+    of a batch's chat members then spent 94 ms compiling itself (bench/RESULTS.md)."""
+    options = config.setdefault("OPTIONS", {})
+    given = str(options.get("options", ""))
+    if "jit" not in given:
+        options["options"] = f"{given} -c jit=off".strip()
+
+
 def database(side: str) -> dict[str, Any]:
     """The side's database: ``PARTA_<SIDE>_DATABASE_URL``, else ``DATABASE_URL``, else SQLite in var/.
 
@@ -50,6 +62,8 @@ def database(side: str) -> dict[str, Any]:
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         config["TEST"] = {"NAME": f"test_parta_{side}"}
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            _jit_off(config)
         pool = database_pool()
         if pool and config["ENGINE"] == "django.db.backends.postgresql":
             # Under ASGI every request runs in its own thread, so a persistent connection
