@@ -294,8 +294,8 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
     needs: dict[int, set[frozenset[str]]] = defaultdict(set)
     subs: dict[int, str] = {}
     for group in desired.groups.values():
-        for member in group.members.values():
-            subs[member.account_id] = member.sub
+        for sub, member in group.members.items():
+            subs[member.account_id] = sub
             if member.admin or group.kind == "staff":
                 need = STAFF_BINDINGS
             elif group.kind == "parents":

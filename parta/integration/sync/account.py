@@ -29,11 +29,7 @@ def account_school_plan(*, school_id: int, account_id: int, last_ok_ts: float | 
     desired = desired_from_roster(roster, linked)
     mine: dict[str, dict[str, Applied]] = {}
     for ref, group in desired.groups.items():
-        people = {
-            s: Applied(m.account_id, m.person_id, m.admin)
-            for s, m in group.members.items()
-            if m.account_id == account_id
-        }
+        people = {s: m for s, m in group.members.items() if m.account_id == account_id}
         if people:
             mine[ref] = people
     applied: dict[str, dict[str, Applied]] = {}

@@ -39,10 +39,12 @@ def subject_chats_enabled() -> bool:
     return bool(getattr(settings, "PARTA_SYNC_SUBJECT_CHATS", False))
 
 
-class Member(NamedTuple):  # a named tuple, not a frozen dataclass: a region makes millions of them
-    sub: str
+class Applied(NamedTuple):  # a named tuple, not a frozen dataclass: a region makes millions of them
+    """A member of a chat by its ``sub``: as the journal wants it (``DesiredGroup.members``) and as the
+    ledger has it applied (``plan.ledger_of``), the same type, so one chat's two are compared at once."""
+
     account_id: int
-    person_id: int
+    person_id: int | None
     admin: bool
 
 
@@ -52,11 +54,11 @@ class DesiredGroup:
     kind: str
     title: str
     subject: str = ""
-    members: dict[str, Member] = field(default_factory=dict)  # by sub
+    members: dict[str, Applied] = field(default_factory=dict)  # by sub
 
-    def put(self, *, sub: str, account_id: int, person_id: int, admin: bool) -> None:
+    def put(self, *, sub: str, account_id: int, person_id: int | None, admin: bool) -> None:
         found = self.members.get(sub)
-        self.members[sub] = Member(sub, account_id, person_id, admin or (found.admin if found else False))
+        self.members[sub] = Applied(account_id, person_id, admin or (found.admin if found else False))
 
 
 class Linked(NamedTuple):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from parta.integration.models import SyncChangeKind, SyncGroup, SyncMember, SyncReason
-from parta.integration.sync.desired import DesiredSchool, Linked, active_subs
+from parta.integration.sync.desired import Applied, DesiredSchool, Linked, active_subs
 from parta.journal.public import roster_leave_reasons, roster_restored
 
 LEAVE_REASONS = {
@@ -24,12 +24,6 @@ class Change(NamedTuple):  # named tuples, not frozen dataclasses: a region make
     sub: str
     change: str  # SyncChangeKind
     reason: str  # SyncReason
-
-
-class Applied(NamedTuple):
-    account_id: int
-    person_id: int | None
-    admin: bool
 
 
 @dataclass
@@ -126,7 +120,7 @@ def school_plan(desired: DesiredSchool, *, last_ok_ts: float | None) -> SchoolPl
     for ref, group in desired.groups.items():
         old = ledger.get(ref)
         before = applied.get(ref, {})
-        target = {sub: Applied(m.account_id, m.person_id, m.admin) for sub, m in group.members.items()}
+        target = group.members  # the same type as the ledger's: compared as they are
         plan = GroupPlan(
             ref=ref,
             kind=group.kind,
@@ -169,6 +163,8 @@ def school_plan(desired: DesiredSchool, *, last_ok_ts: float | None) -> SchoolPl
 
 
 def _diff(plan: GroupPlan, before: dict[str, Applied], after: dict[str, Applied]) -> None:
+    if before == after:  # most chats of a run, compared in one go (a rollover's renamed chats too)
+        return
     for sub, member in after.items():
         old = before.get(sub)
         if old is None:
