@@ -245,6 +245,8 @@ def account_sync_on_commit(*, account_id: int, reason: str) -> None:
 # --- an account in several schools: its links follow its roles ----------------------------------------------
 
 STAFF_BINDINGS = frozenset({"teacher", "administrator"})
+PARENT_BINDING = frozenset({"parent"})
+STUDENT_BINDING = frozenset({"student"})
 
 
 def account_links_complete(*, account_id: int, reason: str) -> int:
@@ -294,15 +296,10 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
     needs: dict[int, set[frozenset[str]]] = defaultdict(set)
     subs: dict[int, str] = {}
     for group in desired.groups.values():
+        plain = {"staff": STAFF_BINDINGS, "parents": PARENT_BINDING}.get(group.kind, STUDENT_BINDING)
         for sub, member in group.members.items():
             subs[member.account_id] = sub
-            if member.admin or group.kind == "staff":
-                need = STAFF_BINDINGS
-            elif group.kind == "parents":
-                need = frozenset({"parent"})
-            else:
-                need = frozenset({"student"})
-            needs[member.account_id].add(need)
+            needs[member.account_id].add(STAFF_BINDINGS if member.admin else plain)
     bound: defaultdict[int, set[str]] = defaultdict(set)
     ids = sorted(needs)
     if desired.bound_roles is not None:  # read with the desired state
@@ -322,7 +319,12 @@ def _links_missing(desired: DesiredSchool) -> list[int]:
     ).values_list("account_id", "role", "profile_sub"):
         if subs.get(account_id) == sub:
             bound[account_id].add(role)
-    return [a for a in ids if any(not (need & bound[a]) for need in needs[a])]
+    missing: list[int] = []
+    for account_id in ids:
+        held = bound.get(account_id)
+        if not held or any(held.isdisjoint(need) for need in needs[account_id]):
+            missing.append(account_id)
+    return missing
 
 
 def _links_complete(config: Config, desired: DesiredSchool) -> int:

@@ -162,22 +162,17 @@ def desired_from_roster(roster: SchoolRoster, linked: dict[int, Linked]) -> Desi
                     person_id=school_class.class_teacher_person_id,
                     admin=True,
                 )
-    for student in roster.students:
-        if student.account_id in linked and student.class_id in by_class:
-            by_class[student.class_id][0].put(
-                sub=linked[student.account_id].sub,
-                account_id=student.account_id,
-                person_id=student.person_id,
-                admin=False,
-            )
-    for guardian in roster.guardians:
-        if guardian.account_id in linked and guardian.class_id in by_class:
-            by_class[guardian.class_id][1].put(
-                sub=linked[guardian.account_id].sub,
-                account_id=guardian.account_id,
-                person_id=guardian.person_id,
-                admin=False,
-            )
+    # The students and parents are most of a region's members: a loop each, without a method call per
+    # person (``put`` does the same: a member already there as an admin stays one).
+    for role, side in ((roster.students, 0), (roster.guardians, 1)):
+        members_of = {class_id: pair[side].members for class_id, pair in by_class.items()}
+        for class_id, person_id, account_id in role:
+            found = linked.get(account_id)
+            members = members_of.get(class_id)  # type: ignore[arg-type]
+            if found is None or members is None:
+                continue
+            old = members.get(found.sub)
+            members[found.sub] = Applied(account_id, person_id, old is not None and old.admin)
     if subject_chats_enabled():
         cohort_of = {c.id: c for c in roster.classes}
         for teaching in roster.teaching:
