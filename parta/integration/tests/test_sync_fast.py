@@ -168,3 +168,8 @@ def test_the_ledger_written_in_bulk_skips_rows_already_there(
     sync_actions._insert_many(SyncMember, sync_actions.MEMBER_COLUMNS, again, unique=True)
 
     assert SyncMember.objects.filter(group__group_ref=class_ref).count() == 3
+    # rows already there among new ones: the new ones are written all the same
+    group_id, _, account_id, person_id, _ = again[0]
+    late = (group_id, "3f0c1f9e-0000-4000-8000-000000000001", account_id, person_id, False)
+    sync_actions._insert_many(SyncMember, sync_actions.MEMBER_COLUMNS, [*again, late], unique=True)
+    assert SyncMember.objects.filter(group__group_ref=class_ref).count() == 4
