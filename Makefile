@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST := $(BIN)/pytest
 # Tests of the journal side and of the platform side run in separate processes, each with its settings.
-JOURNAL_TESTS  := parta/journal parta/integration parta/core
+JOURNAL_TESTS  := parta/journal parta/integration parta/core parta/sites
 PLATFORM_TESTS := parta/identity parta/messenger
 
 .DEFAULT_GOAL := help
