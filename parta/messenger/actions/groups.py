@@ -399,13 +399,14 @@ def groups_sync(*, organization: Organization, items: Sequence[GroupState | Grou
         if changed_chats:
             bulk_update_rows(changed_chats, ["title", "subject", "kind", "is_archived", "archived_at"])
 
-        # Members are read only for the chats whose members this batch may change: not for a chat made
-        # just now (none yet), nor for a delta that only renames (a year rollover renames every class chat).
+        # Members are read only for the chats whose members this batch may change: not for a delta that
+        # only renames (a year rollover renames every class chat). A chat made just now is read too: had
+        # another request made it first (bulk_create's ignore_conflicts), it may have members already.
         chat_ids = sorted(
             {
                 r.chat_id
                 for item, r in zip(items, results, strict=True)
-                if r.chat_id is not None and not r.created and _touches_members(item)
+                if r.chat_id is not None and _touches_members(item)
             }
         )
         current = _current_members(chat_ids)
