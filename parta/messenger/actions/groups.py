@@ -26,7 +26,7 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
@@ -304,14 +304,23 @@ def _check(items: Sequence[GroupState | GroupDelta]) -> None:
             raise MessengerError(
                 f"Группа «{ref}»: неизвестный вид «{item.kind}» (class, parents, staff, subject, other)."
             )
-        if item.title is not None:
-            title = " ".join(item.title.split())
-            if not title or len(title) > TITLE_MAX_LENGTH:
-                raise MessengerError(f"Группа «{ref}»: название — от 1 до {TITLE_MAX_LENGTH} символов.")
+        if item.title is not None and (not item.title or len(item.title) > TITLE_MAX_LENGTH):
+            raise MessengerError(f"Группа «{ref}»: название — от 1 до {TITLE_MAX_LENGTH} символов.")
+
+
+def _cleaned(item: GroupState | GroupDelta) -> GroupState | GroupDelta:
+    """The item's title and subject as a chat keeps them: runs of whitespace as one space, the subject
+    cut to 200 characters. Done once, as the batch comes in; everything after compares and stores these."""
+    if isinstance(item, GroupState):
+        return replace(item, title=" ".join(item.title.split()), subject=" ".join(item.subject.split())[:200])
+    if item.title is not None:
+        return replace(item, title=" ".join(item.title.split()))
+    return item
 
 
 def groups_sync(*, organization: Organization, items: Sequence[GroupState | GroupDelta]) -> list[GroupResult]:
     """Apply the batch to the organization's managed chats; one result per item, in order."""
+    items = [_cleaned(item) for item in items]
     _check(items)
     subs = _linked(organization)
     results = [GroupResult(group_ref=item.group_ref.strip()) for item in items]
@@ -342,8 +351,8 @@ def groups_sync(*, organization: Organization, items: Sequence[GroupState | Grou
             Chat(
                 organization=organization,
                 kind=KINDS[item.kind],
-                title=" ".join(item.title.split()),
-                subject=" ".join(item.subject.split())[:200],
+                title=item.title,
+                subject=item.subject,
                 managed_ref=result.group_ref,
                 is_archived=item.archived,
                 archived_at=now if item.archived else None,
@@ -370,14 +379,12 @@ def groups_sync(*, organization: Organization, items: Sequence[GroupState | Grou
             result.chat_id = chat.pk
             result.created = result.group_ref in created_refs
             if isinstance(item, GroupDelta) and item.title is not None:
-                title = " ".join(item.title.split())
-                if chat.title != title:  # a rename by delta: the kind, subject and archive state stay
+                if chat.title != item.title:  # a rename by delta: the kind, subject and archive state stay
                     result.renamed = True
-                    chat.title = title
+                    chat.title = item.title
                     changed_chats.append(chat)
             elif isinstance(item, GroupState) and not result.created:
-                title = " ".join(item.title.split())
-                subject = " ".join(item.subject.split())[:200]
+                title, subject = item.title, item.subject
                 kind = KINDS[item.kind]
                 if (chat.title, chat.subject, chat.kind, chat.is_archived) != (
                     title,
