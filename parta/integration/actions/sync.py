@@ -710,12 +710,9 @@ def sync_school(
     # The platform has the school under this name since its last successful run: no PUT of it again (one
     # call per school and run, a region's every run). After a failure it is PUT again, in case the
     # platform lost it (a groups:sync of an unknown school is refused).
-    org_known = (
-        row.last_ok_at is not None
-        and row.attempts == 0
-        and (row.org_ref, row.name) == (desired.org_ref, desired.name[:255])
-    )
-    if (row.org_ref, row.name) != (desired.org_ref, desired.name[:255]):
+    same_school = (row.org_ref, row.name) == (desired.org_ref, desired.name[:255])
+    org_known = same_school and row.last_ok_at is not None and row.attempts == 0
+    if not same_school:
         SyncSchool.objects.filter(pk=row.pk).update(org_ref=desired.org_ref, name=desired.name[:255])
     limit = hold_threshold(plan.applied_members)
     if plan.removals > limit and not approve and row.approved_removals < plan.removals:
